@@ -1,0 +1,65 @@
+# The two commands a newcomer needs: `make run` and `make test` (see README.md).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+SPACY  := var/spacy/nl_lookups/meta.json
+CONFIG ?= config.yml
+
+# Quiet TensorFlow's start-up chatter; keep Rasa's own logging.
+export TF_CPP_MIN_LOG_LEVEL := 2
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+
+.PHONY: help install train run shell test lint eval clean
+
+help:
+	@echo "make run    set everything up and start the assistant (Rasa :5005, actions :5055)"
+	@echo "make test   set everything up and run every test"
+	@echo "make shell  chat in the terminal"
+	@echo "make eval   NLU cross-validation and held-out accuracy into results/"
+	@echo "make install / train / lint / clean"
+
+install: $(STAMP) $(SPACY)
+
+# Re-installs only when the lock file or the project metadata changed.
+$(STAMP): requirements.lock pyproject.toml scripts/find-python.sh
+	@set -e; PY="$$(scripts/find-python.sh)"; \
+	if ! $(BIN)/python -c 'import sys; assert sys.version_info[:2] == (3, 10)' 2>/dev/null; then \
+		echo "Creating $(VENV) with $$PY"; rm -rf $(VENV); "$$PY" -m venv $(VENV); \
+	fi
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check "pip==24.0"
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@touch $@
+
+# Dutch spaCy pipeline built from installed packages (nothing is downloaded).
+$(SPACY): $(STAMP) cyberbot/spacy_nl.py
+	$(BIN)/python -m cyberbot.spacy_nl var/spacy/nl_lookups
+
+# Rasa's fingerprinting skips training when data, domain and config are unchanged.
+train: install
+	$(BIN)/rasa train --config $(CONFIG) --out models
+
+run: train
+	$(BIN)/python -m cyberbot.launcher run
+
+shell: train
+	$(BIN)/python -m cyberbot.launcher shell
+
+lint: install
+	$(BIN)/ruff check cyberbot actions tests
+	$(BIN)/mypy
+
+test: train lint
+	$(BIN)/rasa data validate --fail-on-warnings
+	$(BIN)/rasa test core --stories tests/test_stories.yml --fail-on-prediction-errors \
+		--out results/test_stories
+	$(BIN)/python -m pytest
+
+eval: train
+	$(BIN)/python -m cyberbot.evaluation --config $(CONFIG) --out results
+
+clean:
+	rm -rf models results var/spacy .pytest_cache .mypy_cache .ruff_cache
