@@ -1,0 +1,1 @@
+"""Support code for the cyber-insurance assistant: NLU components, channels and tooling."""

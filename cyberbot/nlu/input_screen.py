@@ -1,0 +1,164 @@
+"""Rasa NLU component that catches messages no intent classifier should be trusted with.
+
+Empty text, emoji-only text, text in another language and pure gibberish all get some
+intent from DIET, often with high confidence. This component runs after the
+classifiers: for such messages it predicts ``nlu_fallback`` and records why in the
+entity ``input_issue`` (empty, no_words, foreign, unknown_words), so that the fallback
+action can answer the visitor appropriately. Foreign text keeps its intent when the
+classifier is very sure (English questions are welcome; answers stay Dutch).
+
+Known words are spaCy's Dutch lexicon (spacy-lookups-data lemma table) plus every word
+of the training data, collected at training time.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+import spacy.lang.de.stop_words
+import spacy.lang.en.stop_words
+import spacy.lang.fr.stop_words
+import spacy.lang.nl.stop_words
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
+from rasa.shared.nlu.constants import (
+    ENTITIES,
+    INTENT,
+    INTENT_NAME_KEY,
+    INTENT_RANKING_KEY,
+    PREDICTED_CONFIDENCE_KEY,
+    TEXT,
+)
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+from spacy.lookups import load_lookups
+
+from cyberbot.nlu.input_check import Assessment, InputIssue, Lexicon, assess, words
+from cyberbot.nlu.storage import load_json, save_json
+
+ENTITY_NAME = "input_issue"
+_VOCABULARY = "vocabulary"
+
+
+@lru_cache(maxsize=1)
+def dutch_lexicon() -> frozenset[str]:
+    """Dutch word forms and lemmas from spacy-lookups-data, plus Dutch stop words."""
+    table = load_lookups("nl", ["lemma_lookup"]).get_table("lemma_lookup")
+    lemmas = {str(lemma).lower() for lemma in table.values()}
+    return frozenset(lemmas | set(spacy.lang.nl.stop_words.STOP_WORDS))
+
+
+@lru_cache(maxsize=1)
+def foreign_words() -> dict[str, frozenset[str]]:
+    """Stop words of English, French and German that are not Dutch words."""
+    dutch = dutch_lexicon()
+    sources = {
+        "en": spacy.lang.en.stop_words.STOP_WORDS,
+        "fr": spacy.lang.fr.stop_words.STOP_WORDS,
+        "de": spacy.lang.de.stop_words.STOP_WORDS,
+    }
+    return {lang: frozenset(w for w in stop if w not in dutch) for lang, stop in sources.items()}
+
+
+@DefaultV1Recipe.register(
+    [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True
+)
+class InputScreen(GraphComponent):
+    """Predicts ``nlu_fallback`` for empty, wordless, foreign or gibberish messages."""
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {
+            # foreign text keeps its predicted intent at or above this confidence
+            "foreign_keep_confidence": 0.9,
+            # a message is foreign when it has at least this many foreign stop words
+            "foreign_min_hits": 2,
+        }
+
+    def __init__(
+        self,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        vocabulary: frozenset[str],
+    ) -> None:
+        self._config = config
+        self._model_storage = model_storage
+        self._resource = resource
+        self._vocabulary = vocabulary
+        dutch = dutch_lexicon()
+        self._lexicon = Lexicon(
+            is_known=lambda word: word in vocabulary or word in dutch,
+            foreign_words=foreign_words(),
+        )
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> InputScreen:
+        return cls(config, model_storage, resource, frozenset())
+
+    @classmethod
+    def load(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> InputScreen:
+        vocabulary = frozenset(load_json(model_storage, resource, _VOCABULARY))
+        return cls(config, model_storage, resource, vocabulary)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        vocabulary: set[str] = set()
+        for example in training_data.training_examples:
+            vocabulary.update(words(example.get(TEXT) or ""))
+        save_json(self._model_storage, self._resource, _VOCABULARY, sorted(vocabulary))
+        return self._resource
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            text = message.get(TEXT) or ""
+            if text.startswith("/"):
+                continue  # button payloads are handled by the payload handlers
+            assessment = assess(text, self._lexicon, self._config["foreign_min_hits"])
+            if assessment.issue is not None:
+                self._apply(message, assessment)
+        return messages
+
+    def _apply(self, message: Message, assessment: Assessment) -> None:
+        assert assessment.issue is not None
+        text = message.get(TEXT) or ""
+        message.data.setdefault(ENTITIES, [])
+        message.data[ENTITIES].append(
+            {
+                "entity": ENTITY_NAME,
+                "value": assessment.issue.value,
+                "start": 0,
+                "end": len(text),
+                "confidence_entity": 1.0,
+                "extractor": type(self).__name__,
+            }
+        )
+        confidence = (message.get(INTENT) or {}).get(PREDICTED_CONFIDENCE_KEY) or 0.0
+        keep = (
+            assessment.issue == InputIssue.FOREIGN
+            and confidence >= self._config["foreign_keep_confidence"]
+        )
+        if not keep:
+            fallback = {INTENT_NAME_KEY: DEFAULT_NLU_FALLBACK_INTENT_NAME,
+                        PREDICTED_CONFIDENCE_KEY: 1.0}
+            message.data[INTENT] = fallback
+            message.data[INTENT_RANKING_KEY] = [fallback]
