@@ -1,0 +1,1 @@
+"""Rasa input channels used by the assistant (drop-in replacements of Rasa's own)."""

@@ -1,0 +1,139 @@
+"""Start the Rasa server and the action server together, in the foreground.
+
+``python -m cyberbot.launcher run`` serves the REST and socket.io channels on port 5005
+(HTTP API enabled, token-protected) and the actions on port 5055; Ctrl-C stops both.
+``python -m cyberbot.launcher shell`` starts the action server and chats in the terminal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from types import FrameType
+
+ENV_FILE = Path(".env")
+TOKEN_VARIABLE = "RASA_AUTH_TOKEN"
+RASA_PORT = 5005
+ACTION_PORT = 5055
+STOP_GRACE_SECONDS = 10.0
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    """Parse simple KEY=VALUE lines; comments and blank lines are ignored."""
+    values: dict[str, str] = {}
+    if not path.exists():
+        return values
+    for line in path.read_text().splitlines():
+        line = line.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, value = line.split("=", 1)
+        values[key.strip()] = value.strip()
+    return values
+
+
+def auth_token(environ: dict[str, str], env_file: Path = ENV_FILE) -> tuple[str, str]:
+    """Return (token, where it came from): the environment, .env, or newly generated."""
+    if environ.get(TOKEN_VARIABLE):
+        return environ[TOKEN_VARIABLE], "environment"
+    stored = read_env_file(env_file).get(TOKEN_VARIABLE)
+    if stored:
+        return stored, str(env_file)
+    token = secrets.token_urlsafe(32)
+    with env_file.open("a") as handle:
+        handle.write(f"{TOKEN_VARIABLE}={token}\n")
+    env_file.chmod(0o600)
+    return token, f"{env_file} (newly generated)"
+
+
+def rasa_bin() -> str:
+    return str(Path(sys.executable).with_name("rasa"))
+
+
+def action_server_command(port: int = ACTION_PORT) -> list[str]:
+    return [rasa_bin(), "run", "actions", "--actions", "actions", "--port", str(port)]
+
+
+def rasa_server_command(token: str, port: int = RASA_PORT) -> list[str]:
+    return [
+        rasa_bin(), "run",
+        "--model", "models",
+        "--endpoints", "endpoints.yml",
+        "--credentials", "credentials.yml",
+        "--port", str(port),
+        "--enable-api", "--auth-token", token,
+        "--cors", "*",
+    ]
+
+
+def stop_all(processes: list[subprocess.Popen[bytes]]) -> None:
+    """Ask every process to stop, then kill what is still running after the grace time."""
+    for process in processes:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + STOP_GRACE_SECONDS
+    for process in processes:
+        try:
+            process.wait(timeout=max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def supervise(processes: list[subprocess.Popen[bytes]], main: subprocess.Popen[bytes]) -> int:
+    """Wait until ``main`` (or any process) ends or a stop signal arrives; stop the rest."""
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, on_signal)
+    try:
+        while all(process.poll() is None for process in processes):
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        print("\nStopping the assistant...", flush=True)
+    finally:
+        stop_all(processes)
+    return main.returncode or 0
+
+
+def run() -> int:
+    Path("var").mkdir(exist_ok=True)
+    token, source = auth_token(dict(os.environ))
+    print(
+        f"Rasa server:   http://localhost:{RASA_PORT}  (REST: /webhooks/rest/webhook, "
+        f"socket.io: /socket.io)\n"
+        f"Action server: http://localhost:{ACTION_PORT}\n"
+        f"HTTP API token ({source}): {token}\n"
+        "Press Ctrl-C to stop.",
+        flush=True,
+    )
+    actions = subprocess.Popen(action_server_command())
+    server = subprocess.Popen(rasa_server_command(token))
+    return supervise([actions, server], server)
+
+
+def shell() -> int:
+    Path("var").mkdir(exist_ok=True)
+    actions = subprocess.Popen(action_server_command(), stdout=subprocess.DEVNULL)
+    chat = subprocess.Popen(
+        [rasa_bin(), "shell", "--model", "models", "--endpoints", "endpoints.yml"]
+    )
+    return supervise([actions, chat], chat)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("command", choices=["run", "shell"])
+    args = parser.parse_args(argv)
+    return run() if args.command == "run" else shell()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
