@@ -1,0 +1,121 @@
+"""Start the real Rasa server and action server on free ports for end-to-end tests."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+RASA = str(Path(sys.executable).with_name("rasa"))
+START_TIMEOUT = 240.0
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for(url: str, process: subprocess.Popen[bytes], timeout: float = START_TIMEOUT) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server for {url} exited with code {process.returncode}")
+        try:
+            if requests.get(url, timeout=2).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.5)
+    raise TimeoutError(f"{url} did not come up within {timeout:.0f} s")
+
+
+def stop(process: subprocess.Popen[bytes] | None) -> None:
+    if process is None or process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+class BotServers:
+    """The Rasa server (REST and socket.io) and the action server, on free ports."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.workdir = workdir
+        self.rasa_port = free_port()
+        self.action_port = free_port()
+        self.token = secrets.token_urlsafe(16)
+        self.endpoints = workdir / "endpoints.yml"
+        self.endpoints.write_text(
+            f'action_endpoint:\n  url: "http://127.0.0.1:{self.action_port}/webhook"\n'
+            "tracker_store:\n  type: SQL\n  dialect: sqlite\n"
+            f'  db: "{workdir / "tracker.db"}"\n'
+        )
+        self.rasa: subprocess.Popen[bytes] | None = None
+        self.actions: subprocess.Popen[bytes] | None = None
+        self._env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.rasa_port}"
+
+    def start_actions(self) -> None:
+        log = (self.workdir / "actions.log").open("ab")
+        self.actions = subprocess.Popen(
+            [RASA, "run", "actions", "--actions", "actions", "--port", str(self.action_port)],
+            cwd=ROOT, env=self._env, stdout=log, stderr=subprocess.STDOUT,
+        )
+        wait_for(f"http://127.0.0.1:{self.action_port}/health", self.actions)
+
+    def start_rasa(self) -> None:
+        log = (self.workdir / "rasa.log").open("ab")
+        self.rasa = subprocess.Popen(
+            [RASA, "run", "--model", "models", "--endpoints", str(self.endpoints),
+             "--credentials", "credentials.yml", "--port", str(self.rasa_port),
+             "--enable-api", "--auth-token", self.token],
+            cwd=ROOT, env=self._env, stdout=log, stderr=subprocess.STDOUT,
+        )
+        wait_for(f"{self.url}/webhooks/rest/", self.rasa)
+
+    def stop_actions(self) -> None:
+        stop(self.actions)
+
+    def stop_rasa(self) -> None:
+        stop(self.rasa)
+
+    def stop_all(self) -> None:
+        self.stop_rasa()
+        self.stop_actions()
+
+    def say(self, sender: str, message: Any) -> list[dict[str, Any]]:
+        """Send one message over the REST channel and return the bot's replies."""
+        reply = requests.post(
+            f"{self.url}/webhooks/rest/webhook",
+            json={"sender": sender, "message": message},
+            timeout=60,
+        )
+        reply.raise_for_status()
+        result: list[dict[str, Any]] = reply.json()
+        return result
+
+    def tracker(self, sender: str) -> dict[str, Any]:
+        reply = requests.get(
+            f"{self.url}/conversations/{sender}/tracker",
+            params={"token": self.token}, timeout=30,
+        )
+        reply.raise_for_status()
+        result: dict[str, Any] = reply.json()
+        return result

@@ -1,0 +1,52 @@
+"""The `make run` launcher: token handling and the commands it starts."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+from cyberbot.launcher import (
+    action_server_command,
+    auth_token,
+    rasa_server_command,
+    read_env_file,
+)
+
+
+def test_token_from_environment_wins(tmp_path: Path) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text("RASA_AUTH_TOKEN=from-file\n")
+    assert auth_token({"RASA_AUTH_TOKEN": "from-env"}, env_file) == ("from-env", "environment")
+
+
+def test_token_is_generated_once_and_kept_private(tmp_path: Path) -> None:
+    env_file = tmp_path / ".env"
+    first, source = auth_token({}, env_file)
+    assert "newly generated" in source
+    assert len(first) >= 40
+    assert stat.S_IMODE(env_file.stat().st_mode) == 0o600
+    second, source = auth_token({}, env_file)
+    assert second == first
+    assert source == str(env_file)
+
+
+def test_env_file_parsing_ignores_comments_and_blank_lines(tmp_path: Path) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text("# comment\n\nA = 1\nB=two=2\nnot a pair\n")
+    assert read_env_file(env_file) == {"A": "1", "B": "two=2"}
+    assert read_env_file(tmp_path / "missing") == {}
+
+
+def test_rasa_server_is_started_with_api_token_and_both_channels() -> None:
+    command = rasa_server_command("secret", port=5005)
+    assert command[1:2] == ["run"]
+    assert command[command.index("--auth-token") + 1] == "secret"
+    assert "--enable-api" in command
+    assert command[command.index("--credentials") + 1] == "credentials.yml"
+    assert command[command.index("--port") + 1] == "5005"
+
+
+def test_action_server_command_serves_the_actions_package() -> None:
+    command = action_server_command(5055)
+    assert command[1:3] == ["run", "actions"]
+    assert command[command.index("--actions") + 1] == "actions"
