@@ -32,8 +32,10 @@ LEXICON = Lexicon(
         ("qwzx plork vrumm", InputIssue.UNKNOWN_WORDS, None),
         ("<script>alert(1)</script>", InputIssue.UNKNOWN_WORDS, None),
         ("<b>is het verplicht</b>", None, None),
+        ("Hello, is cyber insurance mandatory for my company?", InputIssue.FOREIGN, "en"),
         # one foreign stop word is not enough to call a Dutch message foreign
         ("hoi, is een cyberverzekering for zzp verplicht", None, None),
+        ("wat kost een cyber insurance voor my company", None, None),
     ],
 )
 def test_assess(text: str, issue: InputIssue | None, language: str | None) -> None:

@@ -48,6 +48,7 @@ def test_lexicon_comes_from_spacy_language_data() -> None:
     assert {"verzekering", "betalen", "niet", "wij"} <= lexicon
     assert "insurance" not in lexicon
     assert "the" in foreign_words()["en"] and "is" not in foreign_words()["en"]
+    assert "est" in foreign_words()["fr"] and "die" not in foreign_words()["de"]
 
 
 @pytest.mark.parametrize(
@@ -75,11 +76,11 @@ def test_ordinary_messages_are_left_alone(screen: InputScreen, text: str) -> Non
     assert message.get("intent")["name"] == "greet"
 
 
-def test_a_confident_foreign_prediction_is_kept_but_marked(screen: InputScreen) -> None:
-    [message] = screen.process([predicted("Hello, what is the price of my insurance?",
-                                          intent="faq", confidence=0.95)])
+def test_even_a_certain_prediction_on_foreign_text_is_not_trusted(screen: InputScreen) -> None:
+    [message] = screen.process([predicted("Hello, is cyber insurance mandatory for my company?",
+                                          intent="faq", confidence=1.0)])
     assert issue_of(message) == "foreign"
-    assert message.get("intent")["name"] == "faq"
+    assert message.get("intent")["name"] == "nlu_fallback"
 
 
 @pytest.fixture()

@@ -36,8 +36,8 @@ class Lexicon:
     """What the check knows about words.
 
     ``is_known`` answers whether a lower-cased word is Dutch or used in our domain;
-    ``foreign_words`` maps a language code to words typical of that language and
-    never of Dutch (stop words of that language minus Dutch ones).
+    ``foreign_words`` maps a language code to words typical of that language and not
+    of Dutch (the stop words of that language minus the Dutch stop words).
     """
 
     is_known: Callable[[str], bool]
@@ -72,17 +72,21 @@ def assess(text: str, lexicon: Lexicon, foreign_min_hits: int = 2) -> Assessment
 def _dominant_foreign_language(
     tokens: list[str], lexicon: Lexicon, min_hits: int
 ) -> str | None:
+    """The language whose typical words, with the unknown words, outweigh the Dutch ones."""
+    foreign_any = [any(token in vocab for vocab in lexicon.foreign_words.values())
+                   for token in tokens]
     dutch_hits = sum(
-        1
-        for token in tokens
-        if lexicon.is_known(token)
-        and not any(token in vocab for vocab in lexicon.foreign_words.values())
+        1 for token, foreign in zip(tokens, foreign_any) if not foreign and lexicon.is_known(token)
+    )
+    unknown = sum(
+        1 for token, foreign in zip(tokens, foreign_any)
+        if not foreign and not lexicon.is_known(token)
     )
     best_language, best_hits = None, 0
     for language, vocab in lexicon.foreign_words.items():
         hits = sum(1 for token in tokens if token in vocab)
         if hits > best_hits:
             best_language, best_hits = language, hits
-    if best_hits >= min_hits and best_hits > dutch_hits:
+    if best_hits >= min_hits and best_hits + unknown > dutch_hits:
         return best_language
     return None

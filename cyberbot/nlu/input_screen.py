@@ -4,8 +4,9 @@ Empty text, emoji-only text, text in another language and pure gibberish all get
 intent from DIET, often with high confidence. This component runs after the
 classifiers: for such messages it predicts ``nlu_fallback`` and records why in the
 entity ``input_issue`` (empty, no_words, foreign, unknown_words), so that the fallback
-action can answer the visitor appropriately. Foreign text keeps its intent when the
-classifier is very sure (English questions are welcome; answers stay Dutch).
+action can answer the visitor appropriately. Foreign text is never trusted to the
+classifier: trained on Dutch, DIET labels English questions with near-certain and
+wrong confidence.
 
 Known words are spaCy's Dutch lexicon (spacy-lookups-data lemma table) plus every word
 of the training data, collected at training time.
@@ -37,7 +38,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from spacy.lookups import load_lookups
 
-from cyberbot.nlu.input_check import Assessment, InputIssue, Lexicon, assess, words
+from cyberbot.nlu.input_check import Assessment, Lexicon, assess, words
 from cyberbot.nlu.storage import load_json, save_json
 
 ENTITY_NAME = "input_issue"
@@ -54,8 +55,8 @@ def dutch_lexicon() -> frozenset[str]:
 
 @lru_cache(maxsize=1)
 def foreign_words() -> dict[str, frozenset[str]]:
-    """Stop words of English, French and German that are not Dutch words."""
-    dutch = dutch_lexicon()
+    """Stop words of English, French and German that are not Dutch stop words."""
+    dutch = spacy.lang.nl.stop_words.STOP_WORDS
     sources = {
         "en": spacy.lang.en.stop_words.STOP_WORDS,
         "fr": spacy.lang.fr.stop_words.STOP_WORDS,
@@ -73,8 +74,6 @@ class InputScreen(GraphComponent):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         return {
-            # foreign text keeps its predicted intent at or above this confidence
-            "foreign_keep_confidence": 0.9,
             # a message is foreign when it has at least this many foreign stop words
             "foreign_min_hits": 2,
         }
@@ -152,13 +151,7 @@ class InputScreen(GraphComponent):
                 "extractor": type(self).__name__,
             }
         )
-        confidence = (message.get(INTENT) or {}).get(PREDICTED_CONFIDENCE_KEY) or 0.0
-        keep = (
-            assessment.issue == InputIssue.FOREIGN
-            and confidence >= self._config["foreign_keep_confidence"]
-        )
-        if not keep:
-            fallback = {INTENT_NAME_KEY: DEFAULT_NLU_FALLBACK_INTENT_NAME,
-                        PREDICTED_CONFIDENCE_KEY: 1.0}
-            message.data[INTENT] = fallback
-            message.data[INTENT_RANKING_KEY] = [fallback]
+        fallback = {INTENT_NAME_KEY: DEFAULT_NLU_FALLBACK_INTENT_NAME,
+                    PREDICTED_CONFIDENCE_KEY: 1.0}
+        message.data[INTENT] = fallback
+        message.data[INTENT_RANKING_KEY] = [fallback]

@@ -87,7 +87,6 @@ def test_gibberish_gets_the_fallback_and_a_second_miss_offers_a_person(bot: BotS
         ("", "empty"),
         ("   \n ", "empty"),
         ("😀🔥👍", "no_words"),
-        ("<script>alert('x')</script>", None),
         ("Hello, is cyber insurance mandatory for my company in the Netherlands?", "foreign"),
         ("Bonjour, est-ce que cette assurance est obligatoire pour une PME?", "foreign"),
     ],
@@ -96,6 +95,11 @@ def test_bad_input_gets_a_polite_dutch_reply(
     bot: BotServers, message: str, reason: str | None
 ) -> None:
     assert texts(bot.say(new_sender(), message)) == [fallback_text(reason)]
+
+
+def test_markup_is_answered_politely_like_any_text(bot: BotServers) -> None:
+    replies = texts(bot.say(new_sender(), "<script>alert('x')</script><img src=x onerror=alert(1)>"))
+    assert replies in ([fallback_text(None)], [DOMAIN["utter_out_of_scope"][0]["text"]])
 
 
 def test_a_5000_character_message_gets_a_reply(bot: BotServers) -> None:
