@@ -1,24 +1,35 @@
-"""Why the assistant did not understand a message, so that it can say so helpfully.
+"""What the assistant says when it did not understand a message.
 
-``action_fallback`` sets the slot ``fallback_reason``; the rule that follows utters
-``utter_fallback``, whose variation is chosen by that slot (texts live in domain.yml).
+The texts live in ``content/fallback_messages.yml``; this action picks one by why the
+message was missed (the ``input_issue`` entity of cyberbot.nlu.input_screen, or two
+misses in a row) and sends it itself, so that a failure of this action leaves the
+channel's apology rather than a misleading "I don't understand".
 """
 
 from __future__ import annotations
 
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
+import yaml
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+MESSAGES_FILE = Path(__file__).resolve().parents[1] / "content" / "fallback_messages.yml"
 FALLBACK_INTENT = "nlu_fallback"
 INPUT_ISSUE_ENTITY = "input_issue"
 # Consecutive misunderstood messages after which a person is offered.
 OFFER_HUMAN_AFTER = 2
-
-# input_issue values (from cyberbot.nlu.input_screen) that have their own explanation
+# input_issue values that have their own explanation
 _EXPLAINED_ISSUES = {"empty", "no_words", "foreign"}
+
+
+@lru_cache(maxsize=1)
+def fallback_messages(path: Path = MESSAGES_FILE) -> dict[str, dict[str, Any]]:
+    """The message (text and buttons) for each fallback reason."""
+    messages: dict[str, dict[str, Any]] = yaml.safe_load(path.read_text())["messages"]
+    return messages
 
 
 def consecutive_fallbacks(events: list[dict[str, Any]]) -> int:
@@ -37,7 +48,7 @@ def consecutive_fallbacks(events: list[dict[str, Any]]) -> int:
 
 
 def fallback_reason(latest_message: dict[str, Any], misses_in_a_row: int) -> str:
-    """Why the latest message was not understood (a value of the slot ``fallback_reason``)."""
+    """Why the latest message was not understood: a key of the fallback messages."""
     if misses_in_a_row >= OFFER_HUMAN_AFTER:
         return "offer_human"
     for entity in latest_message.get("entities") or []:
@@ -47,7 +58,7 @@ def fallback_reason(latest_message: dict[str, Any], misses_in_a_row: int) -> str
 
 
 class ActionFallback(Action):
-    """Decides how to explain a miss; offers a person after repeated misses."""
+    """Explains the miss with topic suggestions; offers a person after repeated misses."""
 
     def name(self) -> str:
         return "action_fallback"
@@ -58,5 +69,7 @@ class ActionFallback(Action):
         tracker: Tracker,
         domain: dict[str, Any],
     ) -> list[dict[str, Any]]:
-        misses = consecutive_fallbacks(tracker.events)
-        return [SlotSet("fallback_reason", fallback_reason(tracker.latest_message, misses))]
+        reason = fallback_reason(tracker.latest_message, consecutive_fallbacks(tracker.events))
+        message = fallback_messages()[reason]
+        dispatcher.utter_message(text=message["text"], buttons=message.get("buttons", []))
+        return []

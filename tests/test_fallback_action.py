@@ -9,7 +9,12 @@ import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.fallback import ActionFallback, consecutive_fallbacks, fallback_reason
+from actions.fallback import (
+    ActionFallback,
+    consecutive_fallbacks,
+    fallback_messages,
+    fallback_reason,
+)
 
 
 def user(intent: str, entities: list[dict[str, Any]] | None = None) -> dict[str, Any]:
@@ -56,12 +61,30 @@ def test_reason(entities: list[dict[str, Any]], misses: int, reason: str) -> Non
     assert fallback_reason({"entities": entities}, misses) == reason
 
 
-def test_action_sets_the_slot_and_says_nothing_itself() -> None:
+def test_every_reason_has_a_dutch_message_with_buttons() -> None:
+    messages = fallback_messages()
+    assert set(messages) == {"default", "empty", "no_words", "foreign", "offer_human"}
+    for message in messages.values():
+        assert message["text"].strip()
+        assert 1 <= len(message["buttons"]) <= 3
+        assert all(len(button["title"]) <= 20 for button in message["buttons"])
+    assert "/request_human" in [b["payload"] for b in messages["offer_human"]["buttons"]]
+
+
+def test_the_second_miss_in_a_row_offers_a_person() -> None:
     events = [user("nlu_fallback"), BOT, user("nlu_fallback")]
     tracker = Tracker("visitor", {}, events[-1]["parse_data"], events, False, None, {}, "")
     dispatcher = CollectingDispatcher()
-    result = asyncio.run(ActionFallback().run(dispatcher, tracker, {}))
-    assert result == [
-        {"event": "slot", "timestamp": None, "name": "fallback_reason", "value": "offer_human"}
-    ]
-    assert dispatcher.messages == []
+    assert asyncio.run(ActionFallback().run(dispatcher, tracker, {})) == []
+    [sent] = dispatcher.messages
+    assert sent["text"] == fallback_messages()["offer_human"]["text"]
+    assert sent["buttons"] == fallback_messages()["offer_human"]["buttons"]
+
+
+def test_a_first_miss_explains_an_empty_message() -> None:
+    entities = [{"entity": "input_issue", "value": "empty"}]
+    events = [user("faq"), BOT, user("nlu_fallback", entities)]
+    tracker = Tracker("visitor", {}, events[-1]["parse_data"], events, False, None, {}, "")
+    dispatcher = CollectingDispatcher()
+    asyncio.run(ActionFallback().run(dispatcher, tracker, {}))
+    assert [m["text"] for m in dispatcher.messages] == [fallback_messages()["empty"]["text"]]

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import logging
 
 import pytest
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
-from cyberbot.channels.guard import never_silent
+from cyberbot.channels.guard import conversation_ref, never_silent
 
 APOLOGY = "Excuses, er ging iets mis."
 
@@ -22,8 +22,7 @@ def handle(reply: str | None, fail: bool = False) -> list[dict]:
 
     collector = CollectingOutputChannel()
     guarded = never_silent(on_new_message, APOLOGY)
-    with contextlib.suppress(RuntimeError):
-        asyncio.run(guarded(UserMessage("hoi", collector, "visitor")))
+    asyncio.run(guarded(UserMessage("hoi", collector, "visitor")))
     return collector.messages
 
 
@@ -58,3 +57,24 @@ def test_the_real_channel_name_is_kept() -> None:
 @pytest.mark.parametrize("reply", ["", "tekst"])
 def test_every_sent_message_counts(reply: str) -> None:
     assert len(handle(reply)) == 1
+
+
+def test_failures_are_logged_without_text_or_conversation_id(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def on_new_message(message: UserMessage) -> None:
+        raise RuntimeError("geheime tekst van de bezoeker")
+
+    collector = CollectingOutputChannel()
+    with caplog.at_level(logging.WARNING):
+        asyncio.run(never_silent(on_new_message, APOLOGY)(
+            UserMessage("mijn telefoon is 0612345678", collector, "+31612345678")))
+    assert collector.messages[0]["text"] == APOLOGY
+    logged = caplog.text
+    assert "RuntimeError" in logged and conversation_ref("+31612345678") in logged
+    assert "0612345678" not in logged and "geheime" not in logged
+
+
+def test_conversation_ref_is_stable_and_short() -> None:
+    assert conversation_ref("abc") == conversation_ref("abc") != conversation_ref("abd")
+    assert len(conversation_ref(None)) == 12

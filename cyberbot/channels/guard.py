@@ -8,6 +8,7 @@ produced no bot message at all, the configured apology is sent instead.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from typing import Any
@@ -76,8 +77,21 @@ class CountingOutputChannel(OutputChannel):
         await self.inner.send_custom_json(recipient_id, json_message, **kwargs)
 
 
+def conversation_ref(sender_id: str | None) -> str:
+    """A short, stable pseudonym of a conversation id for logs.
+
+    Conversation ids can be personal data (a WhatsApp id is a phone number), so logs
+    carry this hash instead.
+    """
+    return hashlib.sha256((sender_id or "").encode()).hexdigest()[:12]
+
+
 def never_silent(on_new_message: MessageHandler, apology: str) -> GuardedHandler:
-    """Wrap a channel's message handler so that an unanswered message gets ``apology``."""
+    """Wrap a channel's message handler so that an unanswered message gets ``apology``.
+
+    A failure while handling is logged here, without the message text, and not passed
+    on: Rasa's channels would log the visitor's text with it.
+    """
 
     async def handle(message: UserMessage) -> None:
         original = message.output_channel
@@ -85,13 +99,17 @@ def never_silent(on_new_message: MessageHandler, apology: str) -> GuardedHandler
         message.output_channel = counter
         try:
             await on_new_message(message)
-        finally:
-            if counter.sent == 0:
-                logger.warning(
-                    "No reply was produced for a message of conversation %s; "
-                    "sending the apology instead.",
-                    message.sender_id,
-                )
-                await original.send_text_message(message.sender_id, apology)
+        except Exception as error:
+            logger.error(
+                "Handling a message of conversation %s failed: %s",
+                conversation_ref(message.sender_id), type(error).__name__,
+            )
+        if counter.sent == 0:
+            logger.warning(
+                "No reply was produced for a message of conversation %s; "
+                "sending the apology instead.",
+                conversation_ref(message.sender_id),
+            )
+            await original.send_text_message(message.sender_id, apology)
 
     return handle

@@ -73,15 +73,12 @@ def _dominant_foreign_language(
     tokens: list[str], lexicon: Lexicon, min_hits: int
 ) -> str | None:
     """The language whose typical words, with the unknown words, outweigh the Dutch ones."""
-    foreign_any = [any(token in vocab for vocab in lexicon.foreign_words.values())
-                   for token in tokens]
-    dutch_hits = sum(
-        1 for token, foreign in zip(tokens, foreign_any) if not foreign and lexicon.is_known(token)
-    )
-    unknown = sum(
-        1 for token, foreign in zip(tokens, foreign_any)
-        if not foreign and not lexicon.is_known(token)
-    )
+    neutral = [
+        token for token in tokens
+        if not any(token in vocab for vocab in lexicon.foreign_words.values())
+    ]
+    dutch_hits = sum(1 for token in neutral if lexicon.is_known(token))
+    unknown = len(neutral) - dutch_hits
     best_language, best_hits = None, 0
     for language, vocab in lexicon.foreign_words.items():
         hits = sum(1 for token in tokens if token in vocab)
