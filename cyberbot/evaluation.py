@@ -42,15 +42,16 @@ def summarise(report_dir: Path) -> dict[str, Any]:
         for label, values in intent_report.items()
         if isinstance(values, dict) and "support" in values and "avg" not in label
     )
-    wrong_texts = {error["text"] for error in intent_errors}
-    wrong_texts |= {error["text"] for error in selection_errors}
+    intent_wrong = {error["text"] for error in intent_errors}
+    wrong_texts = intent_wrong | {error["text"] for error in selection_errors}
     confusions: Counter[tuple[str, str]] = Counter()
     for error in intent_errors:
         confusions[(error["intent"], error["intent_prediction"]["name"])] += 1
     for error in selection_errors:
+        # a message whose intent was already wrong is counted once, above
         expected = error.get("intent_response_key_target")
         predicted = (error.get("intent_response_key_prediction") or {}).get("name")
-        if expected and (error["text"] not in {e["text"] for e in intent_errors}):
+        if expected and error["text"] not in intent_wrong:
             confusions[(expected, str(predicted))] += 1
     return {
         "messages": total,

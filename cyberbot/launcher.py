@@ -92,7 +92,7 @@ def supervise(processes: list[subprocess.Popen[bytes]], main: subprocess.Popen[b
     def on_signal(signum: int, frame: FrameType | None) -> None:
         raise KeyboardInterrupt
 
-    signal.signal(signal.SIGTERM, on_signal)
+    previous = signal.signal(signal.SIGTERM, on_signal)
     try:
         while all(process.poll() is None for process in processes):
             time.sleep(0.5)
@@ -100,6 +100,7 @@ def supervise(processes: list[subprocess.Popen[bytes]], main: subprocess.Popen[b
         print("\nStopping the assistant...", flush=True)
     finally:
         stop_all(processes)
+        signal.signal(signal.SIGTERM, previous)
     return main.returncode or 0
 
 

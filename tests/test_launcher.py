@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import signal
 import stat
+import subprocess
+import sys
+import time
 from pathlib import Path
 
+import pytest
+
+from cyberbot import launcher
 from cyberbot.launcher import (
     action_server_command,
     auth_token,
     rasa_server_command,
     read_env_file,
+    supervise,
 )
 
 
@@ -50,3 +58,22 @@ def test_action_server_command_serves_the_actions_package() -> None:
     command = action_server_command(5055)
     assert command[1:3] == ["run", "actions"]
     assert command[command.index("--actions") + 1] == "actions"
+
+
+def test_supervise_stops_the_others_when_one_process_ends() -> None:
+    long_running = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    short = subprocess.Popen([sys.executable, "-c", "raise SystemExit(3)"])
+    started = time.monotonic()
+    assert supervise([long_running, short], short) == 3
+    assert long_running.poll() is not None
+    assert time.monotonic() - started < 10
+
+
+def test_stop_all_kills_what_ignores_sigterm(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(launcher, "STOP_GRACE_SECONDS", 1.0)
+    stubborn = subprocess.Popen([sys.executable, "-c", (
+        "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
+        "print('ready', flush=True); time.sleep(60)")], stdout=subprocess.PIPE)
+    assert stubborn.stdout is not None and stubborn.stdout.readline() == b"ready\n"
+    launcher.stop_all([stubborn])
+    assert stubborn.returncode == -signal.SIGKILL
