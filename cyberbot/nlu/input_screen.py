@@ -21,7 +21,6 @@ import spacy.lang.de.stop_words
 import spacy.lang.en.stop_words
 import spacy.lang.fr.stop_words
 import spacy.lang.nl.stop_words
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
@@ -39,10 +38,9 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from spacy.lookups import load_lookups
 
 from cyberbot.nlu.input_check import Assessment, Lexicon, assess, words
-from cyberbot.nlu.storage import load_json, save_json
+from cyberbot.nlu.learnt_strings import LearntStringsComponent
 
 ENTITY_NAME = "input_issue"
-_VOCABULARY = "vocabulary"
 
 
 @lru_cache(maxsize=1)
@@ -68,8 +66,10 @@ def foreign_words() -> dict[str, frozenset[str]]:
 @DefaultV1Recipe.register(
     [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True
 )
-class InputScreen(GraphComponent):
+class InputScreen(LearntStringsComponent):
     """Predicts ``nlu_fallback`` for empty, wordless, foreign or gibberish messages."""
+
+    learnt_file = "vocabulary.json"
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
@@ -83,49 +83,21 @@ class InputScreen(GraphComponent):
         config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
-        vocabulary: frozenset[str],
+        learnt: frozenset[str],
     ) -> None:
-        self._config = config
-        self._model_storage = model_storage
-        self._resource = resource
-        self._vocabulary = vocabulary
+        super().__init__(config, model_storage, resource, learnt)
         dutch = dutch_lexicon()
         self._lexicon = Lexicon(
-            is_known=lambda word: word in vocabulary or word in dutch,
+            is_known=lambda word: word in learnt or word in dutch,
             foreign_words=foreign_words(),
         )
 
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> InputScreen:
-        return cls(config, model_storage, resource, frozenset())
-
-    @classmethod
-    def load(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-        **kwargs: Any,
-    ) -> InputScreen:
-        vocabulary = frozenset(load_json(model_storage, resource, _VOCABULARY))
-        return cls(config, model_storage, resource, vocabulary)
-
-    def train(self, training_data: TrainingData) -> Resource:
+    def learn(self, training_data: TrainingData) -> set[str]:
+        """Every word of the training examples counts as known."""
         vocabulary: set[str] = set()
         for example in training_data.training_examples:
             vocabulary.update(words(example.get(TEXT) or ""))
-        save_json(self._model_storage, self._resource, _VOCABULARY, sorted(vocabulary))
-        return self._resource
-
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        return training_data
+        return vocabulary
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:

@@ -10,12 +10,8 @@ response keys seen in the training data are accepted.
 from __future__ import annotations
 
 import re
-from typing import Any
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import (
     INTENT,
     INTENT_NAME_KEY,
@@ -26,54 +22,22 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from cyberbot.nlu.storage import load_json, save_json
+from cyberbot.nlu.learnt_strings import LearntStringsComponent
 
 _PAYLOAD_RE = re.compile(r"^/(?P<intent>[\w-]+)/(?P<key>[\w-]+)$")
-_KEYS = "retrieval_keys"
 
 
 @DefaultV1Recipe.register(
     [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True
 )
-class RetrievalPayload(GraphComponent):
+class RetrievalPayload(LearntStringsComponent):
     """Resolves ``/<retrieval intent>/<key>`` button payloads."""
 
-    def __init__(
-        self, model_storage: ModelStorage, resource: Resource, keys: frozenset[str]
-    ) -> None:
-        self._model_storage = model_storage
-        self._resource = resource
-        self._keys = keys
+    learnt_file = "retrieval_keys.json"
 
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> RetrievalPayload:
-        return cls(model_storage, resource, frozenset())
-
-    @classmethod
-    def load(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-        **kwargs: Any,
-    ) -> RetrievalPayload:
-        return cls(model_storage, resource, frozenset(load_json(model_storage, resource, _KEYS)))
-
-    def train(self, training_data: TrainingData) -> Resource:
-        # response names look like "utter_faq/kosten"; keep "faq/kosten"
-        keys = sorted(name.removeprefix("utter_") for name in training_data.responses)
-        save_json(self._model_storage, self._resource, _KEYS, keys)
-        return self._resource
-
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        return training_data
+    def learn(self, training_data: TrainingData) -> set[str]:
+        """Response names look like ``utter_faq/kosten``; keep ``faq/kosten``."""
+        return {name.removeprefix("utter_") for name in training_data.responses}
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
@@ -82,7 +46,7 @@ class RetrievalPayload(GraphComponent):
                 continue
             intent, key = match["intent"], match["key"]
             full_key = f"{intent}/{key}"
-            if full_key not in self._keys:
+            if full_key not in self.learnt:
                 continue
             prediction = {INTENT_NAME_KEY: intent, PREDICTED_CONFIDENCE_KEY: 1.0}
             message.data[INTENT] = prediction
