@@ -19,6 +19,8 @@ from cyberbot.channels.guard import never_silent
 class SocketIOInput(RasaSocketIOInput):
     """Rasa's socket.io channel that never answers a message with silence."""
 
+    apology: str = ""  # set from credentials.yml
+
     @classmethod
     def name(cls) -> str:
         return "socketio"
@@ -33,8 +35,6 @@ class SocketIOInput(RasaSocketIOInput):
         assert isinstance(channel, SocketIOInput)
         channel.apology = apology
         return channel
-
-    apology: str = ""
 
     def blueprint(
         self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
