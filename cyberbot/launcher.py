@@ -87,21 +87,27 @@ def stop_all(processes: list[subprocess.Popen[bytes]]) -> None:
 
 
 def supervise(processes: list[subprocess.Popen[bytes]], main: subprocess.Popen[bytes]) -> int:
-    """Wait until ``main`` (or any process) ends or a stop signal arrives; stop the rest."""
+    """Wait until any process ends or a stop signal arrives; stop the rest.
+
+    Returns 0 when the user stopped the assistant (Ctrl-C or SIGTERM), else the exit
+    code of ``main``, so that a crash is not reported as success.
+    """
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
         raise KeyboardInterrupt
 
     previous = signal.signal(signal.SIGTERM, on_signal)
+    stopped_by_user = False
     try:
         while all(process.poll() is None for process in processes):
             time.sleep(0.5)
     except KeyboardInterrupt:
+        stopped_by_user = True
         print("\nStopping the assistant...", flush=True)
     finally:
         stop_all(processes)
         signal.signal(signal.SIGTERM, previous)
-    return main.returncode or 0
+    return 0 if stopped_by_user else (main.returncode or 0)
 
 
 def run() -> int:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import stat
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -67,6 +69,17 @@ def test_supervise_stops_the_others_when_one_process_ends() -> None:
     assert supervise([long_running, short], short) == 3
     assert long_running.poll() is not None
     assert time.monotonic() - started < 10
+
+
+def test_a_stop_signal_stops_everything_and_counts_as_success() -> None:
+    children = [subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+                for _ in range(2)]
+    handler_before = signal.getsignal(signal.SIGTERM)
+    timer = threading.Timer(1.0, os.kill, (os.getpid(), signal.SIGTERM))
+    timer.start()
+    assert supervise(children, children[0]) == 0
+    assert all(child.poll() is not None for child in children)
+    assert signal.getsignal(signal.SIGTERM) == handler_before
 
 
 def test_stop_all_kills_what_ignores_sigterm(monkeypatch: pytest.MonkeyPatch) -> None:
