@@ -7,6 +7,9 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SPACY  := var/spacy/nl_lookups/meta.json
 CONFIG ?= config.yml
+# What a trained model depends on; the stamp names the config it was trained with.
+MODEL_INPUTS := domain.yml $(CONFIG) $(wildcard data/*.yml) $(wildcard cyberbot/nlu/*.py)
+MODEL  := models/.trained.$(CONFIG)
 
 # Quiet TensorFlow's start-up chatter; keep Rasa's own logging.
 export TF_CPP_MIN_LOG_LEVEL := 2
@@ -38,9 +41,16 @@ $(STAMP): requirements.lock pyproject.toml scripts/find-python.sh
 $(SPACY): $(STAMP) cyberbot/spacy_nl.py
 	$(BIN)/python -m cyberbot.spacy_nl var/spacy/nl_lookups
 
-# Rasa's fingerprinting skips training when data, domain and config are unchanged.
-train: install
+# Trains only when data, domain, config or the custom NLU components changed; Rasa's
+# cache then reuses every component whose own inputs are unchanged. Only the newest
+# model is kept.
+train: install $(MODEL)
+
+$(MODEL): $(MODEL_INPUTS) | $(STAMP) $(SPACY)
 	$(BIN)/rasa train --config $(CONFIG) --out models
+	@ls -t models/*.tar.gz | tail -n +2 | xargs -r rm -f
+	@rm -f models/.trained.*
+	@touch $@
 
 run: train
 	$(BIN)/python -m cyberbot.launcher run
