@@ -12,7 +12,7 @@ from rasa.engine.storage.resource import Resource
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from cyberbot.nlu.input_screen import InputScreen, dutch_lexicon, foreign_words
+from cyberbot.nlu.input_screen import InputScreen, foreign_words, is_dutch_word
 from cyberbot.nlu.retrieval_payload import RetrievalPayload
 
 CONTEXT = ExecutionContext(GraphSchema({}), "test")
@@ -44,9 +44,10 @@ def screen(tmp_path: Path) -> InputScreen:
 
 
 def test_lexicon_comes_from_spacy_language_data() -> None:
-    lexicon = dutch_lexicon()
-    assert {"verzekering", "betalen", "niet", "wij"} <= lexicon
-    assert "insurance" not in lexicon
+    known = ["verzekering", "betalen", "niet", "wij", "statistieken", "uitsluitingen",
+             "voorzorgsmaatregelen", "betaalden"]
+    assert all(is_dutch_word(word) for word in known)
+    assert not is_dutch_word("insurance") and not is_dutch_word("qwzx")
     assert "the" in foreign_words()["en"] and "is" not in foreign_words()["en"]
     assert "est" in foreign_words()["fr"] and "die" not in foreign_words()["de"]
 
@@ -69,7 +70,9 @@ def test_words_learnt_in_training_count_as_known(screen: InputScreen) -> None:
     assert message.get("intent")["name"] == "faq"
 
 
-@pytest.mark.parametrize("text", ["Is een cyberverzekering verplicht?", "/request_quote", "12"])
+@pytest.mark.parametrize(
+    "text", ["Is een cyberverzekering verplicht?", "/request_quote", "12", "statistieken?"]
+)
 def test_ordinary_messages_are_left_alone(screen: InputScreen, text: str) -> None:
     [message] = screen.process([predicted(text)])
     assert issue_of(message) is None

@@ -35,7 +35,7 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
-from spacy.lookups import load_lookups
+from spacy.lookups import Table, load_lookups
 
 from cyberbot.nlu.input_check import Assessment, Lexicon, assess, words
 from cyberbot.nlu.learnt_strings import LearntStringsComponent
@@ -44,11 +44,23 @@ ENTITY_NAME = "input_issue"
 
 
 @lru_cache(maxsize=1)
-def dutch_lexicon() -> frozenset[str]:
-    """Dutch word forms and lemmas from spacy-lookups-data, plus Dutch stop words."""
-    table = load_lookups("nl", ["lemma_lookup"]).get_table("lemma_lookup")
-    lemmas = {str(lemma).lower() for lemma in table.values()}
+def _lemma_table() -> Table:
+    return load_lookups("nl", ["lemma_lookup"]).get_table("lemma_lookup")
+
+
+@lru_cache(maxsize=1)
+def _lemmas_and_stop_words() -> frozenset[str]:
+    lemmas = {str(lemma).lower() for lemma in _lemma_table().values()}
     return frozenset(lemmas | set(spacy.lang.nl.stop_words.STOP_WORDS))
+
+
+def is_dutch_word(word: str) -> bool:
+    """Whether spaCy's Dutch data knows ``word``: an inflected form, a lemma or a stop word.
+
+    The lookup table's keys (inflected forms) are stored hashed, so they are tested by
+    lookup rather than collected.
+    """
+    return word in _lemmas_and_stop_words() or word in _lemma_table()
 
 
 @lru_cache(maxsize=1)
@@ -86,9 +98,8 @@ class InputScreen(LearntStringsComponent):
         learnt: frozenset[str],
     ) -> None:
         super().__init__(config, model_storage, resource, learnt)
-        dutch = dutch_lexicon()
         self._lexicon = Lexicon(
-            is_known=lambda word: word in learnt or word in dutch,
+            is_known=lambda word: word in learnt or is_dutch_word(word),
             foreign_words=foreign_words(),
         )
 
