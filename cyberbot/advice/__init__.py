@@ -1,0 +1,1 @@
+"""Advice on insurers: parsing visitors' answers, the insurer catalogue and the ranking."""
