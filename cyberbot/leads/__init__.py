@@ -1,0 +1,1 @@
+"""Leads and call-backs: contact details, storage, hand-off to advisors."""
