@@ -1,0 +1,1 @@
+"""Personal data (AVG/GDPR): erasure on request."""

@@ -1,0 +1,220 @@
+"""The AVG right to erasure: forget a visitor's leads and conversations.
+
+The identifier is a conversation id (Rasa's sender id) or an e-mail address (anything
+with an "@", compared case-insensitively). Erased are the matching leads with their
+outbox rows, the conversations of those leads and, for an e-mail address, every
+conversation whose events mention that address, with all their events in Rasa's SQL
+tracker store.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy import (
+    Column,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    delete,
+    func,
+    inspect,
+    select,
+)
+from sqlalchemy.engine import URL, Connection, Engine
+
+from cyberbot.leads.models import leads, outbox
+
+logger = logging.getLogger(__name__)
+
+# The columns of Rasa 3.6's SQLTrackerStore ("events") that erasure needs.
+events = Table(
+    "events",
+    MetaData(),
+    Column("id", Integer, primary_key=True),
+    Column("sender_id", String(255), nullable=False),
+    Column("data", Text),
+)
+_LIKE_ESCAPE = "\\"
+
+
+@dataclass(frozen=True)
+class ForgetReport:
+    lead_references: tuple[str, ...] = ()
+    outbox_rows_deleted: int = 0
+    conversations_deleted: int = 0
+    events_deleted: int = 0
+
+    @property
+    def leads_deleted(self) -> int:
+        return len(self.lead_references)
+
+
+def forget(identifier: str, leads_engine: Engine, tracker_engine: Engine | None) -> ForgetReport:
+    """Erase everything stored about ``identifier``; ``tracker_engine`` None skips Rasa's store.
+
+    Conversations are erased before the leads: should that fail, running it again still
+    finds the leads that link to them.
+    """
+    identifier = identifier.strip()
+    if not identifier:
+        raise ValueError("an identifier is needed: a conversation id or an e-mail address")
+    with leads_engine.connect() as connection:
+        conversations = {row.conversation_id for row in _matching_leads(connection, identifier)}
+    if "@" not in identifier:
+        conversations.add(identifier)
+    conversations_deleted = events_deleted = 0
+    if tracker_engine is not None and inspect(tracker_engine).has_table("events"):
+        if "@" in identifier:
+            conversations |= _conversations_mentioning(tracker_engine, identifier)
+        conversations_deleted, events_deleted = _delete_conversations(tracker_engine, conversations)
+    with leads_engine.begin() as connection:
+        matches = _matching_leads(connection, identifier)
+        lead_ids = [row.id for row in matches]
+        outbox_deleted = connection.execute(
+            delete(outbox).where(outbox.c.lead_id.in_(lead_ids))
+        ).rowcount
+        connection.execute(delete(leads).where(leads.c.id.in_(lead_ids)))
+    report = ForgetReport(
+        lead_references=tuple(row.reference for row in matches),
+        outbox_rows_deleted=int(outbox_deleted),
+        conversations_deleted=conversations_deleted,
+        events_deleted=events_deleted,
+    )
+    logger.info(
+        "Erasure: leads %s, %d outbox rows, %d conversations, %d events deleted",
+        ", ".join(report.lead_references) or "none",
+        report.outbox_rows_deleted,
+        report.conversations_deleted,
+        report.events_deleted,
+    )
+    return report
+
+
+def mask_identifier(identifier: str) -> str:
+    """Enough to recognise an identifier in a report, e.g. "j***@voorbeeld.nl"."""
+    local, at, domain = identifier.strip().rpartition("@")
+    if at:
+        return f"{local[:1]}***@{domain}"
+    return f"{identifier[:4]}***" if len(identifier) > 8 else "***"
+
+
+def tracker_database_url(endpoints_path: Path) -> str | None:
+    """The SQLAlchemy URL of Rasa's SQL tracker store in ``endpoints_path``, if it has one.
+
+    Read as Rasa reads it: ``${VAR}`` expanded from the environment, ``url`` or ``host``
+    (which may be a complete URL), a relative SQLite ``db`` relative to the working dir.
+    """
+    # Rasa's own reader, for its environment variable expansion; imported late (slow).
+    from rasa.shared.utils.io import read_config_file
+
+    store = read_config_file(endpoints_path).get("tracker_store")
+    if not isinstance(store, dict) or str(store.get("type", "")).lower() != "sql":
+        return None
+    dialect = str(store.get("dialect") or "sqlite")
+    host = store.get("url") or store.get("host")
+    port = store.get("port")
+    if host and "://" in str(host):
+        return str(host)
+    if host:
+        parsed = urlsplit(f"scheme://{host}")
+        port = parsed.port or port
+        host = parsed.hostname or host
+    database = str(store.get("db") or "rasa.db")
+    if dialect.startswith("sqlite") and database != ":memory:":
+        database = str(Path.cwd() / database)
+    url = URL.create(
+        dialect,
+        username=store.get("username"),
+        password=store.get("password"),
+        host=host,
+        port=int(port) if port else None,
+        database=database,
+        query=store.get("query") or {},
+    )
+    return str(url.render_as_string(hide_password=False))
+
+
+def open_tracker_engine(url: str) -> Engine | None:
+    """An engine on Rasa's tracker database; None for a SQLite file that does not exist."""
+    engine = create_engine(url, future=True, hide_parameters=True)
+    database = engine.url.database
+    if engine.dialect.name == "sqlite" and database and not Path(database).exists():
+        engine.dispose()
+        return None
+    return engine
+
+
+def _matching_leads(connection: Connection, identifier: str) -> list[Any]:
+    if "@" in identifier:
+        condition = func.lower(leads.c.contact_email) == identifier.lower()
+    else:
+        condition = leads.c.conversation_id == identifier
+    query = select(leads.c.id, leads.c.reference, leads.c.conversation_id).where(condition)
+    return list(connection.execute(query.order_by(leads.c.id)))
+
+
+def _conversations_mentioning(engine: Engine, email: str) -> set[str]:
+    """Senders with an event that mentions ``email``: LIKE finds candidates, and a check
+    on the decoded event text drops longer addresses that merely contain it."""
+    pattern = "%" + _escape_like(email.lower()) + "%"
+    query = select(events.c.sender_id, events.c.data).where(
+        func.lower(events.c.data).like(pattern, escape=_LIKE_ESCAPE)
+    )
+    mention = re.compile(r"(?<![\w.%+-])" + re.escape(email) + r"(?![\w-]|\.\w)", re.IGNORECASE)
+    senders: set[str] = set()
+    with engine.connect() as connection:
+        for sender_id, data in connection.execute(query):
+            if sender_id not in senders and any(mention.search(s) for s in _strings(data)):
+                senders.add(sender_id)
+    return senders
+
+
+def _delete_conversations(engine: Engine, conversations: set[str]) -> tuple[int, int]:
+    """Delete every event of ``conversations``; returns (conversations, events) deleted."""
+    if not conversations:
+        return 0, 0
+    with engine.begin() as connection:
+        present = connection.execute(
+            select(func.count(events.c.sender_id.distinct())).where(
+                events.c.sender_id.in_(conversations)
+            )
+        ).scalar_one()
+        deleted = connection.execute(
+            delete(events).where(events.c.sender_id.in_(conversations))
+        ).rowcount
+    return int(present), int(deleted)
+
+
+def _escape_like(value: str) -> str:
+    for special in (_LIKE_ESCAPE, "%", "_"):
+        value = value.replace(special, _LIKE_ESCAPE + special)
+    return value
+
+
+def _strings(data: str | None) -> Iterator[str]:
+    """Every string in an event's JSON (the raw text if it is not JSON)."""
+    try:
+        stack: list[Any] = [json.loads(data or "")]
+    except ValueError:
+        yield data or ""
+        return
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            yield item
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
