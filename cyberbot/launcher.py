@@ -1,7 +1,8 @@
 """Start the Rasa server and the action server together, in the foreground.
 
 ``python -m cyberbot.launcher run`` serves the REST and socket.io channels on port 5005
-(HTTP API enabled, token-protected) and the actions on port 5055; Ctrl-C stops both.
+(HTTP API enabled, token-protected), the actions on port 5055 and the outbox worker that
+hands leads to advisors; Ctrl-C stops them all.
 ``python -m cyberbot.launcher shell`` starts the action server and chats in the terminal.
 """
 
@@ -58,6 +59,11 @@ def rasa_bin() -> str:
 
 def action_server_command(port: int = ACTION_PORT) -> list[str]:
     return [rasa_bin(), "run", "actions", "--actions", "actions", "--port", str(port)]
+
+
+def outbox_worker_command() -> list[str]:
+    """Delivers stored leads to advisors and retries until each is delivered."""
+    return [sys.executable, "-m", "cyberbot.cli", "outbox", "work"]
 
 
 def rasa_server_command(token: str, port: int = RASA_PORT) -> list[str]:
@@ -117,22 +123,25 @@ def run() -> int:
         f"Rasa server:   http://localhost:{RASA_PORT}  (REST: /webhooks/rest/webhook, "
         f"socket.io: /socket.io)\n"
         f"Action server: http://localhost:{ACTION_PORT}\n"
+        "Outbox worker: hands leads to advisors as configured in handoff.yml\n"
         f"HTTP API token ({source}): {token}\n"
         "Press Ctrl-C to stop.",
         flush=True,
     )
     actions = subprocess.Popen(action_server_command())
+    worker = subprocess.Popen(outbox_worker_command())
     server = subprocess.Popen(rasa_server_command(token))
-    return supervise([actions, server], server)
+    return supervise([actions, worker, server], server)
 
 
 def shell() -> int:
     Path("var").mkdir(exist_ok=True)
     actions = subprocess.Popen(action_server_command(), stdout=subprocess.DEVNULL)
+    worker = subprocess.Popen(outbox_worker_command(), stdout=subprocess.DEVNULL)
     chat = subprocess.Popen(
         [rasa_bin(), "shell", "--model", "models", "--endpoints", "endpoints.yml"]
     )
-    return supervise([actions, chat], chat)
+    return supervise([actions, worker, chat], chat)
 
 
 def main(argv: list[str] | None = None) -> int:

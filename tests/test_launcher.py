@@ -17,6 +17,7 @@ from cyberbot import launcher
 from cyberbot.launcher import (
     action_server_command,
     auth_token,
+    outbox_worker_command,
     rasa_server_command,
     read_env_file,
     supervise,
@@ -54,6 +55,12 @@ def test_rasa_server_is_started_with_api_token_and_both_channels() -> None:
     assert "--enable-api" in command
     assert command[command.index("--credentials") + 1] == "credentials.yml"
     assert command[command.index("--port") + 1] == "5005"
+
+
+def test_outbox_worker_runs_the_cli_with_this_interpreter() -> None:
+    command = outbox_worker_command()
+    assert command[0] == sys.executable
+    assert command[1:] == ["-m", "cyberbot.cli", "outbox", "work"]
 
 
 def test_action_server_command_serves_the_actions_package() -> None:

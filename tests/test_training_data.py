@@ -11,7 +11,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 INTENTS = [
     "greet", "goodbye", "thank", "affirm", "deny", "bot_challenge", "out_of_scope", "stop",
-    "request_advice", "request_quote", "request_human", "ask_insurer", "inform",
+    "request_advice", "request_quote", "request_human", "ask_insurer", "ask_why", "inform",
 ]
 FAQ_KEYS = [
     "wat_is", "verplicht", "voor_wie", "waarom", "dekking", "niet_gedekt", "datalek",

@@ -1,0 +1,308 @@
+"""How the three forms read and check answers; the forms themselves subclass this.
+
+Every form slot has a custom mapping, so all reading happens here: the latest message
+is read for the question that was asked and for details given in passing
+(cyberbot.advice.answers), then each value is checked by its ``validate_<slot>``
+method, which explains to the visitor what was wrong before the form asks again.
+A message that is a question of its own yields no slot, so the form is rejected and
+the dialogue rules answer it before the form resumes.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import FormValidationAction
+from rasa_sdk.types import DomainDict
+
+from actions.messages import form_messages, text
+from actions.tracker_reading import is_fresh_answer, latest_turn, previous_user_text, previous_value
+from cyberbot.advice.answers import (
+    ANSWER_INTENTS,
+    declines_phone,
+    is_interruption,
+    read_context,
+    read_direct,
+)
+from cyberbot.advice.formatting import format_euro
+from cyberbot.advice.sectors import load_sectors
+from cyberbot.leads.contact import check_email, check_phone, problem_message
+
+PHONE_DECLINED = "phone_declined"
+# Extraction marks a refused phone number with this value; validation turns it into
+# the phone_declined slot, which drops the question from the quote form.
+_DECLINED = "__declined__"
+MIN_PLAUSIBLE_REVENUE = 1000
+MAX_PLAUSIBLE_EMPLOYEES = 1_000_000
+
+
+class BusinessFormValidation(FormValidationAction, ABC):
+    """Reading and validation shared by advice_form, quote_form and callback_form."""
+
+    @abstractmethod
+    def name(self) -> str:
+        """validate_<form name>"""
+
+    async def required_slots(
+        self,
+        domain_slots: list[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[str]:
+        if "consent" in domain_slots and tracker.get_slot("consent") is False:
+            # Refused: nothing more is asked. Consent stays required (and filled), so the
+            # refusal itself is validated and the form ends without a rejection.
+            return ["consent"]
+        if tracker.get_slot(PHONE_DECLINED):
+            return [slot for slot in domain_slots if slot != "contact_phone"]
+        return domain_slots
+
+    async def get_extraction_events(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[EventType]:
+        if not is_fresh_answer(tracker):
+            return []
+        slots = await self.required_slots(self.domain_slots(domain), dispatcher, tracker, domain)
+        turn = latest_turn(tracker)
+        asked = turn.requested_slot if turn.requested_slot in slots else None
+        direct = read_direct(turn) if asked else None
+        refuses_phone = asked == "contact_phone" and declines_phone(turn)
+        if is_interruption(turn, direct is not None or refuses_phone):
+            return []
+        values = read_context(turn, slots)
+        if asked:
+            if refuses_phone:
+                values[asked] = _DECLINED
+            elif direct is not None:
+                values[asked] = direct
+            elif not values:
+                values[asked] = None  # nothing read: explained, then asked again
+        noted = noted_text(values) if asked is None else None
+        if noted:
+            dispatcher.utter_message(text=noted)
+        return [SlotSet(slot, value) for slot, value in values.items()]
+
+    # -- helpers ---------------------------------------------------------------------
+
+    @staticmethod
+    def _not_understood(dispatcher: CollectingDispatcher, tracker: Tracker, key: str) -> None:
+        """Say that an answer was not understood, if the message was meant as one."""
+        if latest_turn(tracker).intent in ANSWER_INTENTS:
+            dispatcher.utter_message(text=text("not_understood", key))
+
+    @staticmethod
+    def _acknowledge_change(
+        dispatcher: CollectingDispatcher, tracker: Tracker, slot: str, value: Any, shown: str
+    ) -> None:
+        before = previous_value(tracker, slot)
+        if before is not None and before != value:
+            dispatcher.utter_message(text=text("corrected", slot, value=shown))
+
+    # -- the business profile ----------------------------------------------------------
+
+    def validate_sector(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        labels = {sector.id: sector.label for sector in load_sectors()}
+        if value not in labels:
+            # action_ask_sector follows and offers the sectors that came close
+            return {"sector": None}
+        self._acknowledge_change(dispatcher, tracker, "sector", value, labels[value])
+        return {"sector": value}
+
+    def validate_employees(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if value is None:
+            self._not_understood(dispatcher, tracker, "employees")
+            return {"employees": None}
+        count = int(value)
+        if count < 1 or count > MAX_PLAUSIBLE_EMPLOYEES:
+            dispatcher.utter_message(text=text("implausible", "employees_high", count=count))
+            return {"employees": None}
+        self._acknowledge_change(dispatcher, tracker, "employees", count, str(count))
+        return {"employees": count}
+
+    def validate_revenue(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if value is None:
+            self._not_understood(dispatcher, tracker, "revenue")
+            return {"revenue": None}
+        amount = int(value)
+        if amount < MIN_PLAUSIBLE_REVENUE:
+            dispatcher.utter_message(
+                text=text("implausible", "revenue_low", amount=format_euro(amount))
+            )
+            return {"revenue": None}
+        self._acknowledge_change(dispatcher, tracker, "revenue", amount, format_euro(amount))
+        return {"revenue": amount}
+
+    def _validate_yes_no(
+        self, slot: str, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> dict[str, Any]:
+        if value is None:
+            self._not_understood(dispatcher, tracker, "yes_no")
+        return {slot: value}
+
+    def validate_usa_canada(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return self._validate_yes_no("usa_canada", value, dispatcher, tracker)
+
+    def validate_personal_data(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return self._validate_yes_no("personal_data", value, dispatcher, tracker)
+
+    def validate_online_sales(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return self._validate_yes_no("online_sales", value, dispatcher, tracker)
+
+    def validate_priority(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if value is None:
+            self._not_understood(dispatcher, tracker, "priority")
+        return {"priority": value}
+
+    # -- the quote and the call-back -----------------------------------------------------
+
+    def validate_preferred_insurer(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if value is None:
+            self._not_understood(dispatcher, tracker, "preferred_insurer")
+        return {"preferred_insurer": value}
+
+    def validate_consent(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return self._validate_yes_no("consent", value, dispatcher, tracker)
+
+    def validate_contact_name(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if value is None:
+            self._not_understood(dispatcher, tracker, "contact_name")
+        return {"contact_name": value}
+
+    def validate_company_name(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if value is None:
+            self._not_understood(dispatcher, tracker, "company_name")
+        return {"company_name": value}
+
+    def validate_contact_email(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if value is None:
+            return {"contact_email": None}
+        check = check_email(str(value))
+        if check.ok:
+            return {"contact_email": check.value}
+        if check.problem == "typo_domain" and _typed_twice(tracker):
+            # The visitor insists on an address we suspected of a typo: take it.
+            return {"contact_email": str(value).strip()}
+        dispatcher.utter_message(text=problem_message(check, "email"))
+        return {"contact_email": None}
+
+    def validate_contact_phone(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if value == _DECLINED:
+            dispatcher.utter_message(text=text("phone", "declined"))
+            return {"contact_phone": None, PHONE_DECLINED: True}
+        if value is None:
+            if latest_turn(tracker).intent in ANSWER_INTENTS:
+                dispatcher.utter_message(text=text("phone", "optional_hint"))
+            return {"contact_phone": None}
+        check = check_phone(str(value))
+        if check.ok:
+            return {"contact_phone": check.value, PHONE_DECLINED: None}
+        dispatcher.utter_message(
+            text=f"{problem_message(check, 'phone')} {text('phone', 'optional_hint')}"
+        )
+        return {"contact_phone": None}
+
+    def validate_callback_contact(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if value is None:
+            self._not_understood(dispatcher, tracker, "callback_contact")
+            return {"callback_contact": None}
+        raw = str(value)
+        if "@" in raw:
+            check = check_email(raw)
+            if check.ok or (check.problem == "typo_domain" and _typed_twice(tracker)):
+                email = check.value or raw.strip()
+                return {"callback_contact": email, "contact_email": email}
+            dispatcher.utter_message(text=problem_message(check, "email"))
+            return {"callback_contact": None}
+        check = check_phone(raw)
+        if check.ok:
+            return {"callback_contact": check.value, "contact_phone": check.value}
+        dispatcher.utter_message(text=problem_message(check, "phone"))
+        return {"callback_contact": None}
+
+    def validate_callback_moment(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if value is None:
+            self._not_understood(dispatcher, tracker, "callback_moment")
+        return {"callback_moment": value}
+
+
+def noted_text(values: dict[str, Any]) -> str | None:
+    """Confirms the business details read from the message that started the form."""
+    noted = form_messages()["noted"]
+    labels = {sector.id: sector.label for sector in load_sectors()}
+    details: list[str] = []
+    for slot in ("sector", "employees", "revenue", "online_sales", "usa_canada", "personal_data"):
+        value = values.get(slot)
+        if value is None:
+            continue
+        if slot == "sector":
+            details.append(noted["sector"].format(value=labels.get(value, value)))
+        elif slot == "employees":
+            key = "employees_one" if value == 1 else "employees"
+            details.append(noted[key].format(value=value))
+        elif slot == "revenue":
+            details.append(noted["revenue"].format(value=format_euro(value)))
+        else:
+            details.append(noted[slot][bool(value)])
+    if not details:
+        return None
+    return str(noted["intro"]).format(details=", ".join(details))
+
+
+def _typed_twice(tracker: Tracker) -> bool:
+    """The visitor sent the same text as in their previous message."""
+    turn_text = latest_turn(tracker).text.strip().casefold()
+    before = previous_user_text(tracker)
+    return before is not None and before.strip().casefold() == turn_text
+
+
+class ValidateAdviceForm(BusinessFormValidation):
+    def name(self) -> str:
+        return "validate_advice_form"
+
+
+class ValidateQuoteForm(BusinessFormValidation):
+    def name(self) -> str:
+        return "validate_quote_form"
+
+
+class ValidateCallbackForm(BusinessFormValidation):
+    def name(self) -> str:
+        return "validate_callback_form"

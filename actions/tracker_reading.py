@@ -1,0 +1,69 @@
+"""What the actions read from a conversation: the latest turn and earlier answers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Tracker
+
+from cyberbot.advice.answers import Turn
+
+REQUESTED_SLOT = "requested_slot"
+
+
+def latest_turn(tracker: Tracker) -> Turn:
+    """The latest user message with its intent, the question it answers and insurers named."""
+    message = tracker.latest_message or {}
+    intent = (message.get("intent") or {}).get("name")
+    insurers = tuple(
+        str(entity.get("value"))
+        for entity in message.get("entities") or []
+        if entity.get("entity") == "insurer" and entity.get("value")
+    )
+    return Turn(
+        text=str(message.get("text") or ""),
+        intent=intent,
+        requested_slot=tracker.get_slot(REQUESTED_SLOT),
+        insurer_entities=insurers,
+    )
+
+
+def _latest_user_index(events: list[dict[str, Any]]) -> int | None:
+    for index in range(len(events) - 1, -1, -1):
+        if events[index].get("event") == "user":
+            return index
+    return None
+
+
+def is_fresh_answer(tracker: Tracker) -> bool:
+    """Whether the latest user message is still unanswered by the bot.
+
+    After an interruption (an FAQ answered in the middle of a form) the form runs again
+    without a new user message; that message must not be read as an answer twice.
+    """
+    index = _latest_user_index(tracker.events)
+    if index is None:
+        return False
+    return not any(event.get("event") == "bot" for event in tracker.events[index + 1 :])
+
+
+def previous_value(tracker: Tracker, slot: str) -> Any:
+    """The slot's value before the latest user message (to notice corrections)."""
+    index = _latest_user_index(tracker.events)
+    events = tracker.events if index is None else tracker.events[:index]
+    for event in reversed(events):
+        if event.get("event") == "slot" and event.get("name") == slot:
+            return event.get("value")
+    return None
+
+
+def previous_user_text(tracker: Tracker) -> str | None:
+    """The user message before the latest one."""
+    seen_latest = False
+    for event in reversed(tracker.events):
+        if event.get("event") != "user":
+            continue
+        if seen_latest:
+            return str(event.get("text") or "")
+        seen_latest = True
+    return None

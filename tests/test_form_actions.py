@@ -1,0 +1,443 @@
+"""The forms' custom actions, run directly with rasa-sdk trackers (no servers)."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.advice import ActionRecommendInsurers
+from actions.form_filling import ValidateAdviceForm, ValidateCallbackForm, ValidateQuoteForm
+from actions.form_help import ActionExplainQuestion, ActionStopForm
+from actions.form_questions import (
+    QUESTION_ACTIONS,
+    ActionAskConsent,
+    ActionAskPreferredInsurer,
+    ActionAskSector,
+)
+from actions.handoff import ActionSubmitCallback, ActionSubmitQuote
+from actions.insurers import ActionInsurerInfo
+
+ROOT = Path(__file__).resolve().parents[1]
+DOMAIN: dict[str, Any] = yaml.safe_load((ROOT / "domain.yml").read_text())
+
+
+def make_tracker(
+    text: str,
+    intent: str = "inform",
+    *,
+    slots: dict[str, Any] | None = None,
+    requested: str | None = None,
+    form: str | None = "advice_form",
+    entities: list[dict[str, Any]] | None = None,
+    history: list[dict[str, Any]] | None = None,
+    after_user: list[dict[str, Any]] | None = None,
+) -> Tracker:
+    message = {
+        "text": text,
+        "intent": {"name": intent, "confidence": 0.9},
+        "entities": entities or [],
+    }
+    events = [
+        *(history or []),
+        {"event": "user", "text": text, "parse_data": message},
+        *(after_user or []),
+    ]
+    all_slots: dict[str, Any] = {name: None for name in DOMAIN["slots"]}
+    all_slots.update(slots or {})
+    all_slots["requested_slot"] = requested
+    return Tracker(
+        sender_id="test-conversation",
+        slots=all_slots,
+        latest_message=message,
+        events=events,
+        paused=False,
+        followup_action=None,
+        active_loop={"name": form} if form else {},
+        latest_action_name="action_listen",
+    )
+
+
+def run(action: Action, tracker: Tracker) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(action.run(dispatcher, tracker, DOMAIN))
+    return events, dispatcher.messages
+
+
+def slot_events(events: list[dict[str, Any]]) -> dict[str, Any]:
+    return {event["name"]: event["value"] for event in events if event.get("event") == "slot"}
+
+
+def texts(messages: list[dict[str, Any]]) -> str:
+    return " ".join(str(message.get("text")) for message in messages)
+
+
+def test_details_given_when_asking_for_advice_fill_their_slots() -> None:
+    tracker = make_tracker(
+        "advies voor mijn webshop met 12 medewerkers en 1,2 miljoen omzet", "request_advice"
+    )
+    events, messages = run(ValidateAdviceForm(), tracker)
+    assert slot_events(events) == {
+        "sector": "detailhandel",
+        "employees": 12,
+        "revenue": 1_200_000,
+        "online_sales": True,
+    }
+    assert texts(messages) == (
+        "Genoteerd: Detailhandel en webwinkels, 12 medewerkers, een jaaromzet van "
+        "€ 1,2 miljoen, u verkoopt online."
+    )
+
+
+def test_a_question_in_the_middle_of_the_form_fills_nothing() -> None:
+    tracker = make_tracker("Is een cyberverzekering verplicht?", "faq", requested="employees")
+    events, _ = run(ValidateAdviceForm(), tracker)
+    assert slot_events(events) == {}
+
+
+def test_the_same_message_is_not_read_again_after_an_interruption() -> None:
+    tracker = make_tracker(
+        "veertig", requested="employees", after_user=[{"event": "bot", "text": "antwoord"}]
+    )
+    events, _ = run(ValidateAdviceForm(), tracker)
+    assert slot_events(events) == {}
+
+
+def test_an_unreadable_answer_is_explained_and_asked_again() -> None:
+    events, messages = run(ValidateAdviceForm(), make_tracker("geen idee", requested="revenue"))
+    assert slot_events(events) == {"revenue": None}
+    assert "bedrag" in texts(messages)
+
+
+def test_an_implausibly_low_revenue_is_questioned() -> None:
+    events, messages = run(ValidateAdviceForm(), make_tracker("40", requested="revenue"))
+    assert slot_events(events) == {"revenue": None}
+    assert "€ 40" in texts(messages)
+
+
+def test_a_correction_replaces_the_earlier_answer_and_says_so() -> None:
+    history = [{"event": "slot", "name": "employees", "value": 12}]
+    tracker = make_tracker(
+        "nee, het zijn er 15", "deny", slots={"employees": 12}, requested="revenue", history=history
+    )
+    events, messages = run(ValidateAdviceForm(), tracker)
+    assert slot_events(events) == {"employees": 15}
+    assert "15 medewerkers" in texts(messages)
+
+
+def test_unsure_sector_offers_the_close_ones_as_buttons() -> None:
+    tracker = make_tracker("wij doen import en transport", requested="sector")
+    _, messages = run(ActionAskSector(), tracker)
+    titles = [button["title"] for button in messages[0]["buttons"]]
+    assert 2 <= len(titles) <= 5
+    assert messages[0]["text"].startswith("Die sector herken ik niet zeker")
+
+
+def test_sector_question_without_an_earlier_answer_is_open() -> None:
+    tracker = make_tracker("ik wil advies", "request_advice", requested=None)
+    _, messages = run(ActionAskSector(), tracker)
+    assert "sector" in messages[0]["text"] and not messages[0].get("buttons")
+
+
+def test_each_plain_question_has_an_action() -> None:
+    names = {action().name() for action in QUESTION_ACTIONS}
+    declared = set(DOMAIN["actions"])
+    assert names <= declared
+    assert {"action_ask_employees", "action_ask_revenue", "action_ask_contact_email"} <= names
+    _, messages = run(
+        next(a for a in QUESTION_ACTIONS if a.slot == "usa_canada")(),
+        make_tracker("", requested="usa_canada"),
+    )
+    assert "Verenigde Staten" in messages[0]["text"] and len(messages[0]["buttons"]) == 2
+
+
+def test_why_is_answered_for_the_open_question() -> None:
+    _, messages = run(
+        ActionExplainQuestion(),
+        make_tracker("waarom vraagt u dat?", "ask_why", requested="revenue"),
+    )
+    assert "omzet" in texts(messages)
+
+
+def test_stop_ends_the_form_and_keeps_the_answers() -> None:
+    tracker = make_tracker("stop", "stop", slots={"sector": "bouw"}, requested="employees")
+    events, messages = run(ActionStopForm(), tracker)
+    assert any(e["event"] == "active_loop" and e["name"] is None for e in events)
+    assert "sector" not in slot_events(events)
+    assert "onthoud" in texts(messages)
+
+
+def test_recommendation_sets_the_ranked_insurers() -> None:
+    slots = {
+        "sector": "financiele_dienstverlening",
+        "employees": 5,
+        "revenue": 800_000,
+        "usa_canada": False,
+        "personal_data": True,
+        "online_sales": False,
+        "priority": "incident_help",
+    }
+    events, messages = run(ActionRecommendInsurers(), make_tracker("", slots=slots, form=None))
+    ranked = slot_events(events)["recommended_insurers"]
+    assert "hiscox" not in ranked and set(ranked) <= {"aig", "chubb"} and ranked
+    assert "Hiscox" in texts(messages)  # says why it is left out
+    assert any(b["payload"] == "/request_quote" for b in messages[0]["buttons"])
+
+
+def test_insurer_info_compares_two_named_insurers() -> None:
+    entities = [{"entity": "insurer", "value": "hiscox"}, {"entity": "insurer", "value": "chubb"}]
+    _, messages = run(
+        ActionInsurerInfo(),
+        make_tracker("verschil Hiscox en Chubb", "ask_insurer", entities=entities, form=None),
+    )
+    assert "Hiscox" in texts(messages) and "Chubb" in texts(messages)
+
+
+def test_preferred_insurer_question_puts_the_recommendation_first() -> None:
+    tracker = make_tracker(
+        "",
+        slots={"recommended_insurers": ["chubb", "aig"]},
+        requested="preferred_insurer",
+        form="quote_form",
+    )
+    _, messages = run(ActionAskPreferredInsurer(), tracker)
+    payloads = [button["payload"] for button in messages[0]["buttons"]]
+    assert payloads == ["chubb", "aig", "hiscox", "none"]
+    assert "Chubb" in messages[0]["text"]
+
+
+def test_consent_question_links_the_privacy_statement(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CYBERBOT_PRIVACY_URL", "https://example.org/privacy")
+    _, messages = run(ActionAskConsent(), make_tracker("", requested="consent", form="quote_form"))
+    assert "(https://example.org/privacy)" in messages[0]["text"]
+
+
+def test_refused_consent_ends_the_quote_form() -> None:
+    tracker = make_tracker(
+        "nee",
+        "deny",
+        requested="consent",
+        form="quote_form",
+        slots={"sector": "bouw", "employees": 3, "revenue": 200_000, "preferred_insurer": "none"},
+    )
+    events, _ = run(ValidateQuoteForm(), tracker)
+    assert slot_events(events) == {"consent": False, "requested_slot": None}
+
+
+def test_a_wrong_email_is_asked_again_with_the_reason() -> None:
+    tracker = make_tracker(
+        "jan.voorbeeld.nl", requested="contact_email", form="quote_form", slots={"consent": True}
+    )
+    events, messages = run(ValidateQuoteForm(), tracker)
+    assert slot_events(events)["contact_email"] is None
+    assert "@" in texts(messages)
+
+
+def test_a_suspected_typo_is_accepted_when_typed_twice() -> None:
+    first = make_tracker(
+        "jan@gmial.com", requested="contact_email", form="quote_form", slots={"consent": True}
+    )
+    events, messages = run(ValidateQuoteForm(), first)
+    assert slot_events(events)["contact_email"] is None
+    assert "gmail.com" in texts(messages)
+    history: list[dict[str, Any]] = [
+        {"event": "user", "text": "jan@gmial.com", "parse_data": {}},
+        {"event": "bot", "text": "Bedoelt u ...?"},
+    ]
+    again = make_tracker(
+        "jan@gmial.com",
+        requested="contact_email",
+        form="quote_form",
+        slots={"consent": True},
+        history=history,
+    )
+    events, _ = run(ValidateQuoteForm(), again)
+    assert slot_events(events)["contact_email"] == "jan@gmial.com"
+
+
+def test_the_phone_number_is_normalised_or_may_be_declined() -> None:
+    filled = {
+        "sector": "bouw",
+        "employees": 3,
+        "revenue": 200_000,
+        "preferred_insurer": "none",
+        "consent": True,
+        "contact_name": "Jan",
+        "company_name": "Jan BV",
+        "contact_email": "jan@example.org",
+    }
+    events, _ = run(
+        ValidateQuoteForm(),
+        make_tracker(
+            "+32 470 12 34 56", requested="contact_phone", form="quote_form", slots=filled
+        ),
+    )
+    assert slot_events(events)["contact_phone"] == "+32470123456"
+    events, messages = run(
+        ValidateQuoteForm(),
+        make_tracker(
+            "liever niet", "deny", requested="contact_phone", form="quote_form", slots=filled
+        ),
+    )
+    assert slot_events(events) == {
+        "contact_phone": None,
+        "phone_declined": True,
+        "requested_slot": None,
+    }
+    assert "zonder telefoonnummer" in texts(messages)
+
+
+def test_callback_contact_accepts_a_phone_number_or_an_email() -> None:
+    slots = {"consent": True, "contact_name": "Fatima"}
+    events, _ = run(
+        ValidateCallbackForm(),
+        make_tracker(
+            "bel me op 06-12345678", requested="callback_contact", form="callback_form", slots=slots
+        ),
+    )
+    assert slot_events(events)["callback_contact"] == "+31612345678"
+    events, _ = run(
+        ValidateCallbackForm(),
+        make_tracker(
+            "fatima@example.be", requested="callback_contact", form="callback_form", slots=slots
+        ),
+    )
+    assert slot_events(events)["callback_contact"] == "fatima@example.be"
+
+
+@pytest.fixture()
+def leads_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    url = f"sqlite:///{tmp_path / 'leads.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("CYBERBOT_HANDOFF_CONFIG", str(tmp_path / "none.yml"))
+    (tmp_path / "none.yml").write_text("{}\n")
+    for variable in ("CYBERBOT_WEBHOOK_URL", "CYBERBOT_SMTP_HOST"):
+        monkeypatch.delenv(variable, raising=False)
+    return url
+
+
+def test_submitting_a_quote_stores_the_lead_and_gives_a_reference(leads_db: str) -> None:
+    from cyberbot.leads.database import get_engine
+    from cyberbot.leads.store import list_leads
+
+    slots = {
+        "sector": "detailhandel",
+        "employees": 12,
+        "revenue": 1_200_000,
+        "preferred_insurer": "hiscox",
+        "consent": True,
+        "contact_name": "Jan de Vries",
+        "company_name": "Pixelwerk",
+        "contact_email": "jan@pixelwerk.nl",
+        "recommended_insurers": ["hiscox", "aig", "chubb"],
+    }
+    events, messages = run(ActionSubmitQuote(), make_tracker("", slots=slots, form=None))
+    reference = slot_events(events)["quote_reference"]
+    assert reference.startswith("CV-") and reference in texts(messages)
+    [lead] = list_leads(get_engine(leads_db))
+    assert lead["reference"] == reference and lead["kind"] == "quote"
+    assert lead["conversation_id"] == "test-conversation"
+    assert lead["recommendation"] == ["hiscox", "aig", "chubb"]
+
+
+def test_without_consent_nothing_is_stored(leads_db: str) -> None:
+    from cyberbot.leads.database import get_engine
+    from cyberbot.leads.store import list_leads
+
+    events, messages = run(
+        ActionSubmitQuote(),
+        make_tracker("", slots={"consent": False, "contact_name": "Jan"}, form=None),
+    )
+    assert slot_events(events) == {"consent": None, "requested_slot": None}
+    assert "niets opgeslagen" in texts(messages)
+    assert list_leads(get_engine(leads_db)) == []
+
+
+def test_a_callback_is_stored_with_the_expected_contact_moment(leads_db: str) -> None:
+    from cyberbot.leads.database import get_engine
+    from cyberbot.leads.store import list_leads
+
+    slots = {
+        "consent": True,
+        "contact_name": "Fatima",
+        "callback_contact": "+32470123456",
+        "callback_moment": "morgenochtend",
+    }
+    events, messages = run(ActionSubmitCallback(), make_tracker("", slots=slots, form=None))
+    reference = slot_events(events)["callback_reference"]
+    assert reference in texts(messages) and "kantoor" in texts(messages)
+    [lead] = list_leads(get_engine(leads_db))
+    assert lead["kind"] == "callback" and lead["contact_phone"] == "+32470123456"
+    assert lead["callback_moment"] == "morgenochtend"
+
+
+FORM_OF = {
+    "advice": ValidateAdviceForm,
+    "quote": ValidateQuoteForm,
+    "callback": ValidateCallbackForm,
+}
+
+
+@pytest.mark.parametrize(
+    ("form", "slot", "text", "expected"),
+    [
+        ("advice", "sector", "accountantskantoor", "zakelijke_dienstverlening"),
+        ("advice", "sector", "Zorg en welzijn", "zorg"),
+        ("advice", "sector", "blablabla", None),
+        ("advice", "employees", "vijftien man", 15),
+        ("advice", "employees", "alleen ikzelf", 1),
+        ("advice", "employees", "veel", None),
+        ("advice", "employees", "2000000", None),
+        ("advice", "revenue", "anderhalf miljoen", 1_500_000),
+        ("advice", "revenue", "750k", 750_000),
+        ("advice", "revenue", "weet ik niet", None),
+        ("advice", "revenue", "40", None),
+        ("advice", "usa_canada", "ja, een paar klanten in Canada", True),
+        ("advice", "usa_canada", "nee hoor", False),
+        ("advice", "usa_canada", "misschien", None),
+        ("advice", "personal_data", "jazeker", True),
+        ("advice", "online_sales", "nee", False),
+        ("advice", "priority", "risicoscans", "risk_scan"),
+        ("advice", "priority", "incident_help", "incident_help"),
+        ("advice", "priority", "de laagste prijs", None),
+        ("quote", "preferred_insurer", "Chubb", "chubb"),
+        ("quote", "preferred_insurer", "maakt niet uit", "none"),
+        ("quote", "preferred_insurer", "Allianz", None),
+        ("quote", "consent", "ja, ik geef toestemming", True),
+        ("quote", "consent", "misschien later", None),
+        ("quote", "contact_name", "Mijn naam is Els Peeters", "Els Peeters"),
+        ("quote", "contact_name", "12345", None),
+        ("quote", "company_name", "Bakkerij De Korenbloem", "Bakkerij De Korenbloem"),
+        ("quote", "company_name", "!!!", None),
+        ("quote", "contact_email", "els@peeters.be", "els@peeters.be"),
+        ("quote", "contact_email", "els@peeters", None),
+        ("quote", "contact_phone", "020-1234567", "+31201234567"),
+        ("quote", "contact_phone", "12345", None),
+        ("quote", "contact_phone", "+49 30 1234567", None),
+        ("callback", "callback_contact", "els@peeters.be", "els@peeters.be"),
+        ("callback", "callback_contact", "+32 9 123 45 67", "+3291234567"),
+        ("callback", "callback_moment", "dinsdagmiddag", "dinsdagmiddag"),
+        ("callback", "callback_moment", "?!", None),
+    ],
+)
+def test_each_slot_accepts_good_values_and_explains_bad_ones(
+    form: str, slot: str, text: str, expected: Any
+) -> None:
+    slots = {"consent": True} if slot != "consent" else {}
+    tracker = make_tracker(text, "inform", requested=slot, form=f"{form}_form", slots=slots)
+    events, messages = run(FORM_OF[form](), tracker)
+    assert slot_events(events)[slot] == expected
+    if expected is None and slot == "sector":
+        # the sector question itself explains, with every sector as a button
+        _, asked = run(ActionAskSector(), tracker)
+        assert asked[0]["text"].startswith("Die sector herken ik niet zeker")
+        assert len(asked[0]["buttons"]) == 13
+    elif expected is None:
+        assert messages, "a refused answer is explained before the question comes again"
+    else:
+        assert messages == []
