@@ -51,9 +51,10 @@ def stop(process: subprocess.Popen[bytes] | None) -> None:
 
 
 class BotServers:
-    """The Rasa server (REST and socket.io) and the action server, on free ports."""
+    """The Rasa server (REST and socket.io), the action server and the outbox worker,
+    on free ports, with their own tracker store and leads database in ``workdir``."""
 
-    def __init__(self, workdir: Path) -> None:
+    def __init__(self, workdir: Path, env: dict[str, str] | None = None) -> None:
         self.workdir = workdir
         self.rasa_port = free_port()
         self.action_port = free_port()
@@ -66,7 +67,14 @@ class BotServers:
         )
         self.rasa: subprocess.Popen[bytes] | None = None
         self.actions: subprocess.Popen[bytes] | None = None
-        self._env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+        self.worker: subprocess.Popen[bytes] | None = None
+        self.database_url = f"sqlite:///{workdir / 'leads.db'}"
+        handoff = workdir / "handoff.yml"
+        handoff.write_text("{}\n")
+        self._env = {
+            **os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "DATABASE_URL": self.database_url,
+            "CYBERBOT_HANDOFF_CONFIG": str(handoff), **(env or {}),
+        }
 
     @property
     def url(self) -> str:
@@ -79,6 +87,20 @@ class BotServers:
             cwd=ROOT, env=self._env, stdout=log, stderr=subprocess.STDOUT,
         )
         wait_for(f"http://127.0.0.1:{self.action_port}/health", self.actions)
+
+    def start_worker(self) -> None:
+        log = (self.workdir / "worker.log").open("ab")
+        self.worker = subprocess.Popen(
+            [sys.executable, "-m", "cyberbot.cli", "outbox", "work"],
+            cwd=ROOT, env=self._env, stdout=log, stderr=subprocess.STDOUT,
+        )
+
+    def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """Run ``cyberbot <args>`` against this bot's databases."""
+        return subprocess.run(
+            [sys.executable, "-m", "cyberbot.cli", *args], cwd=ROOT, env=self._env,
+            capture_output=True, text=True, timeout=120,
+        )
 
     def start_rasa(self) -> None:
         log = (self.workdir / "rasa.log").open("ab")
@@ -96,9 +118,13 @@ class BotServers:
     def stop_rasa(self) -> None:
         stop(self.rasa)
 
+    def stop_worker(self) -> None:
+        stop(self.worker)
+
     def stop_all(self) -> None:
         self.stop_rasa()
         self.stop_actions()
+        self.stop_worker()
 
     def say(self, sender: str, message: Any) -> list[dict[str, Any]]:
         """Send one message over the REST channel and return the bot's replies."""
