@@ -20,7 +20,13 @@ from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions.messages import form_messages, text
-from actions.tracker_reading import is_fresh_answer, latest_turn, previous_user_text, previous_value
+from actions.tracker_reading import (
+    input_issue,
+    is_fresh_answer,
+    latest_turn,
+    previous_user_text,
+    previous_value,
+)
 from cyberbot.advice.answers import (
     ANSWER_INTENTS,
     declines_phone,
@@ -85,6 +91,9 @@ class BusinessFormValidation(FormValidationAction, ABC):
                 values[asked] = direct
             elif not values:
                 values[asked] = None  # nothing read: explained, then asked again
+                issue = input_issue(tracker)
+                if issue is not None:
+                    dispatcher.utter_message(text=text("input_issue", issue))
         noted = noted_text(values) if asked is None else None
         if noted:
             dispatcher.utter_message(text=noted)
@@ -94,8 +103,9 @@ class BusinessFormValidation(FormValidationAction, ABC):
 
     @staticmethod
     def _not_understood(dispatcher: CollectingDispatcher, tracker: Tracker, key: str) -> None:
-        """Say that an answer was not understood, if the message was meant as one."""
-        if latest_turn(tracker).intent in ANSWER_INTENTS:
+        """Say that an answer was not understood, if the message was meant as one (and the
+        input screen has not said why already)."""
+        if latest_turn(tracker).intent in ANSWER_INTENTS and input_issue(tracker) is None:
             dispatcher.utter_message(text=text("not_understood", key))
 
     @staticmethod
@@ -128,7 +138,8 @@ class BusinessFormValidation(FormValidationAction, ABC):
         if count < 1 or count > MAX_PLAUSIBLE_EMPLOYEES:
             dispatcher.utter_message(text=text("implausible", "employees_high", count=count))
             return {"employees": None}
-        self._acknowledge_change(dispatcher, tracker, "employees", count, str(count))
+        shown = text("noted", "employees_one") if count == 1 else f"{count} medewerkers"
+        self._acknowledge_change(dispatcher, tracker, "employees", count, shown)
         return {"employees": count}
 
     def validate_revenue(

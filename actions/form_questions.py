@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.messages import form_messages, privacy_url, text
-from actions.tracker_reading import is_fresh_answer, latest_turn
+from actions.tracker_reading import input_issue, is_fresh_answer, latest_turn
 from cyberbot.advice.answers import INSURER_IDS, is_interruption
 from cyberbot.advice.catalogue import load_catalogue
 from cyberbot.advice.sectors import load_sectors, match_sector
@@ -32,6 +32,7 @@ class ActionAskSector(Action):
         answered = (
             turn.requested_slot == "sector"
             and is_fresh_answer(tracker)
+            and input_issue(tracker) is None
             and not is_interruption(turn, answered=False)
         )
         if not answered:

@@ -11,7 +11,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.messages import form_messages
 from actions.tracker_reading import latest_turn
-from cyberbot.advice.answers import INSURER_IDS
+from cyberbot.advice.answers import INSURER_IDS, insurers_named
 from cyberbot.advice.explain import comparison_text, insurer_text
 
 
@@ -22,13 +22,10 @@ class ActionInsurerInfo(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
-        named = list(
-            dict.fromkeys(
-                insurer
-                for insurer in latest_turn(tracker).insurer_entities
-                if insurer in INSURER_IDS
-            )
-        )
+        turn = latest_turn(tracker)
+        # The entity extractor can miss one of two names; the text is read as well.
+        named = list(dict.fromkeys([*insurers_named(turn.text), *turn.insurer_entities]))
+        named = [insurer for insurer in named if insurer in INSURER_IDS]
         if len(named) >= 2:
             dispatcher.utter_message(text=comparison_text(named[0], named[1]))
             return []

@@ -67,3 +67,16 @@ def previous_user_text(tracker: Tracker) -> str | None:
             return str(event.get("text") or "")
         seen_latest = True
     return None
+
+
+# Input-screen findings the forms explain themselves (cyberbot.nlu.input_screen); other
+# findings, such as unknown words, are treated as an answer that could not be read.
+EXPLAINED_ISSUES = frozenset({"empty", "no_words", "foreign"})
+
+
+def input_issue(tracker: Tracker) -> str | None:
+    """Why the input screen could not read the latest message: empty, no_words, foreign."""
+    for entity in (tracker.latest_message or {}).get("entities") or []:
+        if entity.get("entity") == "input_issue" and entity.get("value") in EXPLAINED_ISSUES:
+            return str(entity.get("value"))
+    return None

@@ -7,6 +7,7 @@ import pytest
 from cyberbot.advice.answers import (
     Turn,
     declines_phone,
+    insurers_named,
     is_interruption,
     is_question,
     match_insurer_choice,
@@ -214,3 +215,26 @@ def test_interruptions(turn: Turn, answered: bool, expected: bool) -> None:
 )
 def test_declining_the_phone_number(text: str, intent: str, expected: bool) -> None:
     assert declines_phone(Turn(text, intent, "contact_phone")) is expected
+
+
+def test_a_pronoun_is_no_name_and_does_not_change_the_profile() -> None:
+    assert read_name("ik") is None
+    assert read_name("Nee") is None
+    assert read_context(Turn("ik", "inform", "contact_name"), PROFILE_SLOTS) == {}
+    turn = Turn("jan@voorbeeld.nl", "inform", "contact_name")
+    assert read_context(turn, ("contact_email", "employees")) == {
+        "contact_email": "jan@voorbeeld.nl"
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("verschil tussen Hiscox en Chubb", ["hiscox", "chubb"]),
+        ("CyberEdge of Cyber ERM?", ["aig", "chubb"]),
+        ("wat doet hiscocks", ["hiscox"]),
+        ("welke verzekeraar is het best", []),
+    ],
+)
+def test_insurers_named_in_order(text: str, expected: list[str]) -> None:
+    assert insurers_named(text) == expected

@@ -441,3 +441,34 @@ def test_each_slot_accepts_good_values_and_explains_bad_ones(
         assert messages, "a refused answer is explained before the question comes again"
     else:
         assert messages == []
+
+
+def test_an_empty_answer_says_so_once_and_asks_again() -> None:
+    issue = [{"entity": "input_issue", "value": "empty"}]
+    tracker = make_tracker("", "nlu_fallback", requested="revenue", entities=issue)
+    events, messages = run(ValidateAdviceForm(), tracker)
+    assert slot_events(events) == {"revenue": None}
+    assert texts(messages) == "Ik heb geen tekst ontvangen."
+
+
+def test_insurer_info_reads_both_names_when_the_extractor_found_one() -> None:
+    entities = [{"entity": "insurer", "value": "chubb"}]
+    tracker = make_tracker(
+        "verschil tussen Hiscox en Chubb", "ask_insurer", entities=entities, form=None
+    )
+    _, messages = run(ActionInsurerInfo(), tracker)
+    assert "Hiscox" in texts(messages) and "Chubb" in texts(messages)
+
+
+def test_unknown_words_count_as_an_answer_that_could_not_be_read() -> None:
+    issue = [{"entity": "input_issue", "value": "unknown_words"}]
+    tracker = make_tracker("x" * 3000, "nlu_fallback", requested="sector", entities=issue)
+    _, asked = run(ActionAskSector(), tracker)
+    assert asked[0]["text"].startswith("Die sector herken ik niet zeker")
+
+
+def test_every_explained_input_issue_has_a_form_message() -> None:
+    from actions.messages import form_messages
+    from actions.tracker_reading import EXPLAINED_ISSUES
+
+    assert set(form_messages()["input_issue"]) == EXPLAINED_ISSUES

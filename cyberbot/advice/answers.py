@@ -48,6 +48,18 @@ ALWAYS_INTERRUPTING = frozenset({"stop", "request_human", "request_quote", "ask_
 # message, the visitor is told so before the question is asked again.
 ANSWER_INTENTS = frozenset({"inform", "affirm", "deny", "nlu_fallback"})
 
+CONTACT_SLOTS = frozenset(
+    {
+        "consent",
+        "contact_name",
+        "company_name",
+        "contact_email",
+        "contact_phone",
+        "callback_contact",
+        "callback_moment",
+        "preferred_insurer",
+    }
+)
 BOOLEAN_SLOTS = ("usa_canada", "personal_data", "online_sales", "consent")
 INSURER_IDS = ("aig", "hiscox", "chubb")
 MAX_NAME_CHARS = 100
@@ -117,6 +129,8 @@ class AnswerWords:
     priorities: Mapping[str, tuple[str, ...]]
     no_preference: tuple[str, ...]
     no_phone: tuple[str, ...]
+    not_names: frozenset[str]
+    insurer_names: Mapping[str, tuple[str, ...]]
 
 
 @lru_cache(maxsize=1)
@@ -129,6 +143,8 @@ def answer_words(path: Path = WORDS_FILE) -> AnswerWords:
         priorities={key: tuple(values) for key, values in data["priorities"].items()},
         no_preference=tuple(data["no_preference"]),
         no_phone=tuple(data["no_phone"]),
+        not_names=frozenset(fold(word) for word in data["not_names"]),
+        insurer_names={key: tuple(values) for key, values in data["insurer_names"].items()},
     )
 
 
@@ -220,6 +236,17 @@ def match_insurer_choice(text: str, entities: Iterable[str] = ()) -> str | None:
     return None
 
 
+def insurers_named(text: str) -> list[str]:
+    """The insurers a message names, in the order it names them."""
+    folded = fold(text)
+    found: list[tuple[int, str]] = []
+    for insurer, names in answer_words().insurer_names.items():
+        position = _first_position(folded, names)
+        if position is not None:
+            found.append((position, insurer))
+    return [insurer for _, insurer in sorted(found)]
+
+
 def declines_phone(turn: Turn) -> bool:
     """The visitor does not want to give a phone number."""
     folded = fold(turn.text)
@@ -235,7 +262,7 @@ def read_name(text: str) -> str | None:
         return None
     if not re.fullmatch(r"[^\W\d_]+(?:[ '\u2019.-]+[^\W\d_]+)*\.?", name):
         return None
-    if len(name.split()) > 6:
+    if len(name.split()) > 6 or fold(name) in answer_words().not_names:
         return None
     return name
 
@@ -298,8 +325,14 @@ def read_direct(turn: Turn) -> Any:
 
 
 def read_context(turn: Turn, slots: Iterable[str]) -> dict[str, Any]:
-    """Details given in passing for any of ``slots`` other than the requested one."""
+    """Details given in passing for any of ``slots`` other than the requested one.
+
+    While a contact detail is asked, only the other contact details are looked for: a
+    name such as "ik" or "Jan Vijf" must not change the business profile.
+    """
     wanted = set(slots) - {turn.requested_slot}
+    if turn.requested_slot in CONTACT_SLOTS:
+        wanted &= {"contact_email", "contact_phone"}
     text = turn.text
     found: dict[str, Any] = {}
     readers = {
