@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from cyberbot.channels.rest import RestInput
-from cyberbot.channels.socketio import SocketIOInput
+from cyberbot.channels.socketio import SocketIOInput, requested_session_id
 
 CREDENTIALS = yaml.safe_load((Path(__file__).resolve().parents[1] / "credentials.yml").read_text())
 
@@ -36,3 +36,27 @@ def test_socketio_channel_from_the_project_credentials() -> None:
 def test_an_apology_is_required(channel: type[RestInput] | type[SocketIOInput]) -> None:
     with pytest.raises(ValueError, match="apology"):
         channel.from_credentials({})
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        ({"session_id": "0f8fad5bd9cb469fa165709a06f2d1c2"}, "0f8fad5bd9cb469fa165709a06f2d1c2"),
+        ({"session_id": "widget_abc-123"}, "widget_abc-123"),
+        ({"session_id": None}, None),
+        ({"session_id": "<img src=x>"}, None),
+        ({"session_id": "x" * 65}, None),
+        ({"session_id": 12345678}, None),
+        ("session", None),
+        (None, None),
+    ],
+)
+def test_only_well_formed_session_ids_are_resumed(data: object, expected: str | None) -> None:
+    assert requested_session_id(data) == expected
+
+
+def test_the_socketio_channel_keeps_sessions_across_connections() -> None:
+    channel = SocketIOInput.from_credentials(
+        CREDENTIALS["cyberbot.channels.socketio.SocketIOInput"]
+    )
+    assert isinstance(channel, SocketIOInput) and channel.session_persistence is True

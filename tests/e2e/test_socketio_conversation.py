@@ -41,3 +41,50 @@ def test_session_request_and_an_faq_question(bot: BotServers) -> None:
         ]
     finally:
         client.disconnect()
+
+
+def _client(bot: BotServers, events: queue.Queue[tuple[str, Any]]) -> socketio.Client:
+    client = socketio.Client()
+    client.on("session_confirm", lambda data: events.put(("session_confirm", data)))
+    client.on("bot_uttered", lambda data: events.put(("bot_uttered", data)))
+    client.connect(bot.url, transports=["polling"], socketio_path="/socket.io")
+    return client
+
+
+def test_a_session_survives_a_new_connection(bot: BotServers) -> None:
+    """Rasa 3.6's own session persistence delivers nothing with python-socketio 5.x."""
+    session_id = uuid.uuid4().hex
+    first_events: queue.Queue[tuple[str, Any]] = queue.Queue()
+    first = _client(bot, first_events)
+    try:
+        first.emit("session_request", {"session_id": session_id})
+        assert first_events.get(timeout=30) == ("session_confirm", session_id)
+        first.emit("user_uttered", {"message": "hallo", "session_id": session_id})
+        assert first_events.get(timeout=60)[0] == "bot_uttered"
+    finally:
+        first.disconnect()
+    # A page load later: a new socket resumes the same conversation.
+    events: queue.Queue[tuple[str, Any]] = queue.Queue()
+    second = _client(bot, events)
+    try:
+        second.emit("session_request", {"session_id": session_id})
+        assert events.get(timeout=30) == ("session_confirm", session_id)
+        second.emit("user_uttered", {"message": "Wat kost het?", "session_id": session_id})
+        name, data = events.get(timeout=60)
+        assert name == "bot_uttered" and data["text"] == FAQ["utter_faq/kosten"][0]["text"]
+    finally:
+        second.disconnect()
+    users = [e["text"] for e in bot.tracker(session_id)["events"] if e["event"] == "user"]
+    assert users == ["hallo", "Wat kost het?"]
+
+
+def test_a_malformed_session_id_gets_a_fresh_one(bot: BotServers) -> None:
+    events: queue.Queue[tuple[str, Any]] = queue.Queue()
+    client = _client(bot, events)
+    try:
+        client.emit("session_request", {"session_id": "<script>"})
+        name, session_id = events.get(timeout=30)
+        assert name == "session_confirm" and session_id != "<script>"
+        assert len(session_id) == 32
+    finally:
+        client.disconnect()
