@@ -22,6 +22,7 @@ ENV_FILE = Path(".env")
 TOKEN_VARIABLE = "RASA_AUTH_TOKEN"
 RASA_PORT = 5005
 ACTION_PORT = 5055
+SITE_PORT = 8080
 STOP_GRACE_SECONDS = 10.0
 
 
@@ -66,6 +67,12 @@ def outbox_worker_command() -> list[str]:
     return [sys.executable, "-m", "cyberbot.cli", "outbox", "work"]
 
 
+def demo_site_command(port: int = SITE_PORT) -> list[str]:
+    """The demo comparison site that carries the chat widget."""
+    return [sys.executable, "-m", "cyberbot.web.site", "--port", str(port),
+            "--server", f"http://localhost:{RASA_PORT}"]
+
+
 def rasa_server_command(token: str, port: int = RASA_PORT) -> list[str]:
     return [
         rasa_bin(), "run",
@@ -73,7 +80,7 @@ def rasa_server_command(token: str, port: int = RASA_PORT) -> list[str]:
         "--endpoints", "endpoints.yml",
         "--credentials", "credentials.yml",
         "--port", str(port),
-        "--enable-api", "--auth-token", token,
+        "--enable-api", f"--auth-token={token}",  # "=": a token may start with "-"
         "--cors", "*",
     ]
 
@@ -124,14 +131,16 @@ def run() -> int:
         f"socket.io: /socket.io)\n"
         f"Action server: http://localhost:{ACTION_PORT}\n"
         "Outbox worker: hands leads to advisors as configured in handoff.yml\n"
+        f"Demo site with the chat widget: http://localhost:{SITE_PORT}\n"
         f"HTTP API token ({source}): {token}\n"
         "Press Ctrl-C to stop.",
         flush=True,
     )
     actions = subprocess.Popen(action_server_command())
     worker = subprocess.Popen(outbox_worker_command())
+    site = subprocess.Popen(demo_site_command())
     server = subprocess.Popen(rasa_server_command(token))
-    return supervise([actions, worker, server], server)
+    return supervise([actions, worker, site, server], server)
 
 
 def shell() -> int:

@@ -17,6 +17,7 @@ from cyberbot import launcher
 from cyberbot.launcher import (
     action_server_command,
     auth_token,
+    demo_site_command,
     outbox_worker_command,
     rasa_server_command,
     read_env_file,
@@ -49,9 +50,10 @@ def test_env_file_parsing_ignores_comments_and_blank_lines(tmp_path: Path) -> No
 
 
 def test_rasa_server_is_started_with_api_token_and_both_channels() -> None:
-    command = rasa_server_command("secret", port=5005)
+    command = rasa_server_command("-starts-with-a-dash", port=5005)
     assert command[1:2] == ["run"]
-    assert command[command.index("--auth-token") + 1] == "secret"
+    # one argument with "=", or argparse would take a token starting with "-" for an option
+    assert "--auth-token=-starts-with-a-dash" in command
     assert "--enable-api" in command
     assert command[command.index("--credentials") + 1] == "credentials.yml"
     assert command[command.index("--port") + 1] == "5005"
@@ -61,6 +63,13 @@ def test_outbox_worker_runs_the_cli_with_this_interpreter() -> None:
     command = outbox_worker_command()
     assert command[0] == sys.executable
     assert command[1:] == ["-m", "cyberbot.cli", "outbox", "work"]
+
+
+def test_demo_site_points_the_widget_at_the_rasa_server() -> None:
+    command = demo_site_command()
+    assert command[:3] == [sys.executable, "-m", "cyberbot.web.site"]
+    assert command[command.index("--port") + 1] == "8080"
+    assert command[command.index("--server") + 1] == "http://localhost:5005"
 
 
 def test_action_server_command_serves_the_actions_package() -> None:

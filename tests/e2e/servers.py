@@ -107,7 +107,7 @@ class BotServers:
         self.rasa = subprocess.Popen(
             [RASA, "run", "--model", "models", "--endpoints", str(self.endpoints),
              "--credentials", "credentials.yml", "--port", str(self.rasa_port),
-             "--enable-api", "--auth-token", self.token],
+             "--enable-api", f"--auth-token={self.token}"],
             cwd=ROOT, env=self._env, stdout=log, stderr=subprocess.STDOUT,
         )
         wait_for(f"{self.url}/webhooks/rest/", self.rasa)
