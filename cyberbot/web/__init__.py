@@ -1,0 +1,1 @@
+"""The demo comparison site that carries the chat widget."""

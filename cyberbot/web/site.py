@@ -1,0 +1,83 @@
+"""The demo comparison site on http://localhost:8080: the insurers' cards, the privacy
+statement and ``/widget.js``, the chat widget that talks to the Rasa server.
+
+``python -m cyberbot.web.site [--port 8080] [--server http://localhost:5005]``; the
+widget's Rasa server can also be set with ``CYBERBOT_WIDGET_SERVER``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import os
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from sanic import Sanic, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+ROOT = Path(__file__).resolve().parents[2]
+PAGES = ROOT / "web"
+WIDGET = ROOT / "widget" / "widget.js"
+DEFAULT_PORT = 8080
+DEFAULT_SERVER = "http://localhost:5005"
+
+
+def content_security_policy(server: str) -> str:
+    """Only our own scripts run; the widget may connect to the Rasa server only."""
+    parts = urlsplit(server)
+    websocket = ("wss" if parts.scheme == "https" else "ws") + f"://{parts.netloc}"
+    return (
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+        f"img-src 'self' https: data:; connect-src 'self' {server} {websocket}; "
+        "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+    )
+
+
+def create_app(server: str = DEFAULT_SERVER, name: str = "cyberbot_site") -> Sanic:
+    app = Sanic(name)
+    index = (PAGES / "index.html").read_text(encoding="utf-8").replace(
+        "{{server}}", html.escape(server, quote=True)
+    )
+    headers = {
+        "Content-Security-Policy": content_security_policy(server),
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "same-origin",
+    }
+
+    @app.get("/")
+    async def home(_: Request) -> HTTPResponse:
+        return response.html(index, headers=headers)
+
+    @app.get("/privacy")
+    async def privacy(_: Request) -> HTTPResponse:
+        return response.html((PAGES / "privacy.html").read_text(encoding="utf-8"),
+                             headers=headers)
+
+    @app.get("/site.css")
+    async def stylesheet(_: Request) -> HTTPResponse:
+        return await response.file(PAGES / "site.css", mime_type="text/css",
+                                   headers={"Cache-Control": "no-cache"})
+
+    @app.get("/widget.js")
+    async def widget(_: Request) -> HTTPResponse:
+        return await response.file(WIDGET, mime_type="application/javascript",
+                                   headers={"Cache-Control": "no-cache", **headers})
+
+    return app
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT)
+    parser.add_argument("--server", default=os.environ.get("CYBERBOT_WIDGET_SERVER",
+                                                           DEFAULT_SERVER))
+    args = parser.parse_args(argv)
+    create_app(args.server).run(host=args.host, port=args.port, access_log=False,
+                                motd=False)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,57 @@
+"""The demo site: its pages, the widget script and the security headers."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+
+import pytest
+import requests
+
+from cyberbot.web.site import content_security_policy
+from tests.e2e.servers import ROOT, free_port, stop, wait_for
+
+SERVER = 'http://127.0.0.1:5999/"><script>alert(1)</script>'
+
+
+@pytest.fixture(scope="module")
+def site() -> Iterator[str]:
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "cyberbot.web.site", "--port", str(port), "--server", SERVER],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(f"{url}/", process, timeout=60)
+        yield url
+    finally:
+        stop(process)
+
+
+def test_home_carries_the_three_insurers_and_the_widget(site: str) -> None:
+    page = requests.get(f"{site}/", timeout=10)
+    assert page.status_code == 200
+    for insurer in ("AIG", "Hiscox", "Chubb"):
+        assert f"<h2>{insurer}</h2>" in page.text
+    assert '<script src="/widget.js"' in page.text
+    assert "<script>alert(1)</script>" not in page.text  # the server URL is escaped
+    assert "script-src 'self'" in page.headers["Content-Security-Policy"]
+
+
+def test_privacy_statement_and_widget_script(site: str) -> None:
+    privacy = requests.get(f"{site}/privacy", timeout=10)
+    assert privacy.status_code == 200 and "Privacyverklaring" in privacy.text
+    assert "Gegevensbeschermingsautoriteit" in privacy.text
+    widget = requests.get(f"{site}/widget.js", timeout=10)
+    assert widget.status_code == 200
+    assert widget.headers["Content-Type"].startswith("application/javascript")
+    assert "session_request" in widget.text
+    assert requests.get(f"{site}/nope", timeout=10).status_code == 404
+
+
+def test_the_widget_may_only_connect_to_the_rasa_server() -> None:
+    policy = content_security_policy("https://bot.example.nl")
+    assert "connect-src 'self' https://bot.example.nl wss://bot.example.nl;" in policy
+    assert "ws://localhost:5005" in content_security_policy("http://localhost:5005")
