@@ -15,10 +15,11 @@ MODEL  := models/.trained.$(CONFIG)
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help install train run shell test lint eval clean
+.PHONY: help install train run shell test lint eval clean browser-deps
 
 help:
-	@echo "make run    set everything up and start the assistant (Rasa :5005, actions :5055)"
+	@echo "make run    set everything up and start the assistant (Rasa :5005, actions :5055,"
+	@echo "            demo site with the chat widget http://localhost:8080)"
 	@echo "make test   set everything up and run every test"
 	@echo "make shell  chat in the terminal"
 	@echo "make eval   NLU cross-validation and held-out accuracy into results/"
@@ -62,7 +63,18 @@ lint: install
 	$(BIN)/ruff check cyberbot actions tests
 	$(BIN)/mypy
 
-test: train lint
+# The browser tests drive Debian's chromium (Playwright's own download cannot work here);
+# the widget's unit tests run on Node's built-in test runner. Both come from apt.
+CHROMIUM ?= /usr/bin/chromium
+APT := $(if $(filter 0,$(shell id -u)),,sudo) apt-get
+browser-deps:
+	@if [ ! -x "$(CHROMIUM)" ] || ! command -v node >/dev/null; then \
+		echo "Installing chromium and nodejs for the browser and widget tests"; \
+		$(APT) update -q && $(APT) install -y -q --no-install-recommends chromium nodejs; \
+	fi
+
+test: train lint browser-deps
+	node --test widget/tests/
 	$(BIN)/rasa data validate --fail-on-warnings
 	$(BIN)/rasa test core --stories tests/test_stories.yml --fail-on-prediction-errors \
 		--out results/test_stories

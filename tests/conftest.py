@@ -1,4 +1,5 @@
-"""One set of real servers for all end-to-end tests: starting Rasa takes minutes."""
+"""One set of real servers for all end-to-end and browser tests: Rasa takes a minute to
+start. Nothing starts unless a test asks for `bot`."""
 
 from __future__ import annotations
 
