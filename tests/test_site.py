@@ -55,3 +55,9 @@ def test_the_widget_may_only_connect_to_the_rasa_server() -> None:
     policy = content_security_policy("https://bot.example.nl")
     assert "connect-src 'self' https://bot.example.nl wss://bot.example.nl;" in policy
     assert "ws://localhost:5005" in content_security_policy("http://localhost:5005")
+
+
+def test_every_page_has_the_site_header(site: str) -> None:
+    for path in ("/", "/privacy"):
+        text = requests.get(f"{site}{path}", timeout=10).text
+        assert '<header class="site-header">' in text and "{{" not in text

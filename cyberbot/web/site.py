@@ -35,11 +35,16 @@ def content_security_policy(server: str) -> str:
     )
 
 
+def page(name: str) -> str:
+    """A page of ``web/`` with the site header shared by all pages put in."""
+    header = (PAGES / "header.html").read_text(encoding="utf-8").strip()
+    return (PAGES / name).read_text(encoding="utf-8").replace("{{header}}", header)
+
+
 def create_app(server: str = DEFAULT_SERVER, name: str = "cyberbot_site") -> Sanic:
     app = Sanic(name)
-    index = (PAGES / "index.html").read_text(encoding="utf-8").replace(
-        "{{server}}", html.escape(server, quote=True)
-    )
+    index = page("index.html").replace("{{server}}", html.escape(server, quote=True))
+    privacy_page = page("privacy.html")
     headers = {
         "Content-Security-Policy": content_security_policy(server),
         "X-Content-Type-Options": "nosniff",
@@ -52,8 +57,7 @@ def create_app(server: str = DEFAULT_SERVER, name: str = "cyberbot_site") -> San
 
     @app.get("/privacy")
     async def privacy(_: Request) -> HTTPResponse:
-        return response.html((PAGES / "privacy.html").read_text(encoding="utf-8"),
-                             headers=headers)
+        return response.html(privacy_page, headers=headers)
 
     @app.get("/site.css")
     async def stylesheet(_: Request) -> HTTPResponse:
