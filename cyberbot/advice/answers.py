@@ -13,7 +13,6 @@ before the form asks again.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -25,6 +24,7 @@ import yaml
 from cyberbot.advice.numbers import extract_employees, extract_revenue, parse_amount, parse_count
 from cyberbot.advice.sectors import match_sector
 from cyberbot.leads.contact import find_email, find_phone
+from cyberbot.text import strip_accents
 
 WORDS_FILE = Path(__file__).resolve().parents[2] / "content" / "answer_words.yml"
 
@@ -150,8 +150,7 @@ def answer_words(path: Path = WORDS_FILE) -> AnswerWords:
 
 def fold(text: str) -> str:
     """Lower-case without accents, so that "patiënt" matches "patient"."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(char for char in decomposed if not unicodedata.combining(char))
+    return strip_accents(text.casefold())
 
 
 def _phrase_pattern(phrase: str) -> str:

@@ -43,6 +43,8 @@ from dataclasses import dataclass, replace
 from fractions import Fraction
 from functools import lru_cache
 
+from cyberbot.text import strip_accents
+
 _MAX_VALUE = 10**12
 _MAX_DIGITS = 40  # longer digit runs are not amounts, and int() would refuse very long ones
 _MAX_WORD = 60  # no Dutch numeral is longer
@@ -82,10 +84,7 @@ class _Token:
 
 def _fold(text: str) -> str:
     """Lower-case text without accents ("tweeënveertig" -> "tweeenveertig")."""
-    decomposed = unicodedata.normalize("NFD", text.lower().translate(_CHAR_MAP))
-    return unicodedata.normalize(
-        "NFC", "".join(char for char in decomposed if not unicodedata.combining(char))
-    )
+    return strip_accents(text.lower().translate(_CHAR_MAP))
 
 
 def _tokens(text: str) -> list[_Token]:

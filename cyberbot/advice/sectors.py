@@ -14,7 +14,6 @@ and the assistant offers every sector.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,6 +22,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from cyberbot.text import strip_accents
 
 SECTORS_FILE = Path(__file__).resolve().parents[2] / "content" / "sectors.yml"
 OTHER = "overig"  # only when the visitor says so, and never next to a sector that matched
@@ -92,9 +93,7 @@ def _sector(entry: Any, where: str) -> Sector:
 
 def _words(text: str) -> str:
     """Lower-case words without accents, joined by spaces: "Café-eigenaar" -> "cafe eigenaar"."""
-    decomposed = unicodedata.normalize("NFD", text.lower())
-    plain = "".join(char for char in decomposed if not unicodedata.combining(char))
-    return " ".join(_WORD_RE.findall(plain))
+    return " ".join(_WORD_RE.findall(strip_accents(text.lower())))
 
 
 @dataclass(frozen=True)
