@@ -16,13 +16,12 @@ import yaml
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.tracker_reading import explained_input_issue
+
 MESSAGES_FILE = Path(__file__).resolve().parents[1] / "content" / "fallback_messages.yml"
 FALLBACK_INTENT = "nlu_fallback"
-INPUT_ISSUE_ENTITY = "input_issue"
 # Consecutive misunderstood messages after which a person is offered.
 OFFER_HUMAN_AFTER = 2
-# input_issue values that have their own explanation
-_EXPLAINED_ISSUES = {"empty", "no_words", "foreign"}
 
 
 @lru_cache(maxsize=1)
@@ -51,10 +50,7 @@ def fallback_reason(latest_message: dict[str, Any], misses_in_a_row: int) -> str
     """Why the latest message was not understood: a key of the fallback messages."""
     if misses_in_a_row >= OFFER_HUMAN_AFTER:
         return "offer_human"
-    for entity in latest_message.get("entities") or []:
-        if entity.get("entity") == INPUT_ISSUE_ENTITY and entity.get("value") in _EXPLAINED_ISSUES:
-            return str(entity["value"])
-    return "default"
+    return explained_input_issue(latest_message) or "default"
 
 
 class ActionFallback(Action):

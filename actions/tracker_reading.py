@@ -69,14 +69,20 @@ def previous_user_text(tracker: Tracker) -> str | None:
     return None
 
 
-# Input-screen findings the forms explain themselves (cyberbot.nlu.input_screen); other
-# findings, such as unknown words, are treated as an answer that could not be read.
+# Input-screen findings that get their own explanation (cyberbot.nlu.input_screen), in the
+# fallback and in the forms; other findings, such as unknown words, are treated as a
+# message that could not be read.
 EXPLAINED_ISSUES = frozenset({"empty", "no_words", "foreign"})
 
 
-def input_issue(tracker: Tracker) -> str | None:
-    """Why the input screen could not read the latest message: empty, no_words, foreign."""
-    for entity in (tracker.latest_message or {}).get("entities") or []:
+def explained_input_issue(message: dict[str, Any]) -> str | None:
+    """Why the input screen could not read ``message``: empty, no_words or foreign."""
+    for entity in message.get("entities") or []:
         if entity.get("entity") == "input_issue" and entity.get("value") in EXPLAINED_ISSUES:
             return str(entity.get("value"))
     return None
+
+
+def input_issue(tracker: Tracker) -> str | None:
+    """The explained input-screen finding on the latest user message, if any."""
+    return explained_input_issue(tracker.latest_message or {})

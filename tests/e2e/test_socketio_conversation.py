@@ -21,12 +21,7 @@ FAQ = yaml.safe_load((ROOT / "data" / "faq_responses.yml").read_text())["respons
 
 def test_session_request_and_an_faq_question(bot: BotServers) -> None:
     events: queue.Queue[tuple[str, Any]] = queue.Queue()
-    # python-socketio's client fails on the websocket transport with the aiohttp that
-    # Rasa 3.6 pins (see ../shared/domain/channels.md); browsers are unaffected.
-    client = socketio.Client()
-    client.on("session_confirm", lambda data: events.put(("session_confirm", data)))
-    client.on("bot_uttered", lambda data: events.put(("bot_uttered", data)))
-    client.connect(bot.url, transports=["polling"], socketio_path="/socket.io")
+    client = _client(bot, events)
     try:
         session_id = uuid.uuid4().hex
         client.emit("session_request", {"session_id": session_id})
@@ -44,6 +39,11 @@ def test_session_request_and_an_faq_question(bot: BotServers) -> None:
 
 
 def _client(bot: BotServers, events: queue.Queue[tuple[str, Any]]) -> socketio.Client:
+    """A socket.io client that puts what it receives on ``events``.
+
+    python-socketio's client fails on the websocket transport with the aiohttp that
+    Rasa 3.6 pins (see ../shared/domain/channels.md); browsers are unaffected.
+    """
     client = socketio.Client()
     client.on("session_confirm", lambda data: events.put(("session_confirm", data)))
     client.on("bot_uttered", lambda data: events.put(("bot_uttered", data)))
