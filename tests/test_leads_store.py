@@ -13,12 +13,10 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
-from uuid import uuid4
 
 import pytest
-from sqlalchemy import create_engine, func, insert, inspect, select, text
+from sqlalchemy import func, insert, inspect, select
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError
 
 from cyberbot import cli
 from cyberbot.leads.database import create_leads_engine, database_url, get_engine
@@ -27,8 +25,7 @@ from cyberbot.leads.outbox import DeliveryReport, deliver_due
 from cyberbot.leads.store import LeadDraft, StoredLead, list_leads, submit_lead
 from cyberbot.privacy.forget import forget
 from tests.leads_support import PROFILE, make_draft, webhook_receiver
-
-POSTGRES_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+from tests.postgres_support import fresh_postgres_database
 
 
 @pytest.fixture()
@@ -243,28 +240,8 @@ def test_csv_export_flattens_the_profile(
 
 @pytest.fixture()
 def postgres_url() -> Iterator[str]:
-    """A fresh database on the local PostgreSQL server, dropped afterwards."""
-    admin = create_engine(
-        POSTGRES_ADMIN_URL,
-        future=True,
-        isolation_level="AUTOCOMMIT",
-        connect_args={"connect_timeout": 3},
-    )
-    try:
-        with admin.connect() as connection:
-            connection.execute(text("SELECT 1"))
-    except OperationalError:
-        admin.dispose()
-        pytest.skip("no PostgreSQL server reachable on 127.0.0.1:5432 (user postgres)")
-    name = f"cyberbot_test_{uuid4().hex[:12]}"
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield f"postgresql://postgres@127.0.0.1:5432/{name}"
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with fresh_postgres_database() as url:
+        yield url
 
 
 def test_postgresql_stores_delivers_and_forgets(postgres_url: str) -> None:
