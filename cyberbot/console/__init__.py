@@ -1,0 +1,1 @@
+"""The operator console: conversations, leads, corrections for training, operator accounts."""
