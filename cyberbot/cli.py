@@ -1,4 +1,5 @@
-"""The ``cyberbot`` command: export leads, run and inspect the outbox, erase personal data.
+"""The ``cyberbot`` command: export leads, run and inspect the outbox, erase personal data,
+manage operator console accounts and export the operators' corrections for training.
 
 Exit codes: 0 success, 1 error, 2 wrong usage. The leads database is DATABASE_URL (default
 ``var/leads.db``); the hand-off destinations come from ``handoff.yml`` and the environment.
@@ -20,6 +21,10 @@ from rasa.shared.exceptions import RasaException
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from cyberbot.console import cli_operators, cli_review
+from cyberbot.console.audit import record
+from cyberbot.console.erasure import forget_summary
+from cyberbot.console.models import get_console_engine
 from cyberbot.leads.database import get_engine
 from cyberbot.leads.export import leads_csv, leads_json
 from cyberbot.leads.handoff_config import HandoffConfig, HandoffConfigError, load_handoff_config
@@ -39,7 +44,10 @@ _ERRORS = (HandoffConfigError, SQLAlchemyError, RasaException, yaml.YAMLError, O
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="cyberbot",
-        description="Leads, their hand-off to the advisors, and erasure of personal data.",
+        description=(
+            "Leads, their hand-off to the advisors, erasure of personal data, operator "
+            "console accounts and the export of operators' corrections."
+        ),
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -77,6 +85,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="Rasa endpoints file naming the SQL tracker store (default: endpoints.yml)",
     )
     forget_parser.set_defaults(handler=_forget)
+    cli_operators.register(commands)
+    cli_review.register(commands)
     return parser
 
 
@@ -156,6 +166,9 @@ def _forget(args: argparse.Namespace) -> int:
     print(f"  outbox rows deleted: {report.outbox_rows_deleted}")
     print(f"  conversations deleted: {report.conversations_deleted}")
     print(f"  events deleted: {report.events_deleted}")
+    print(f"  operator console rows deleted: {report.console_rows_deleted}")
+    record(get_console_engine(), "cli", "forget", target=mask_identifier(args.identifier),
+           detail=forget_summary(report))
     if url is None:
         print(
             f"  note: {args.endpoints} names no SQL tracker store, so no conversation was "

@@ -132,6 +132,8 @@ def run() -> int:
         f"Action server: http://localhost:{ACTION_PORT}\n"
         "Outbox worker: hands leads to advisors as configured in handoff.yml\n"
         f"Demo site with the chat widget: http://localhost:{SITE_PORT}\n"
+        f"Operator console: http://localhost:{SITE_PORT}/operator  (first admin: "
+        ".venv/bin/cyberbot operators add <email> --role admin)\n"
         f"HTTP API token ({source}): {token}\n"
         "Press Ctrl-C to stop.",
         flush=True,

@@ -1,16 +1,19 @@
 """One set of real servers for all end-to-end and browser tests: Rasa takes a minute to
-start. Nothing starts unless a test asks for `bot`."""
+start. Nothing starts unless a test asks for `bot` (or `site`, the demo site with the
+operator console on the bot's databases)."""
 
 from __future__ import annotations
 
 import secrets
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.e2e.receiver import WebhookReceiver
-from tests.e2e.servers import BotServers
+from tests.e2e.servers import ROOT, BotServers, free_port, stop, wait_for
 
 
 @pytest.fixture(scope="session")
@@ -46,3 +49,27 @@ def bot(
             if path.exists():
                 print(f"--- {log} (last lines) ---")
                 print("\n".join(path.read_text(errors="replace").splitlines()[-30:]))
+
+
+class Site:
+    """The demo site and operator console, started on the bot's databases."""
+
+    def __init__(self, url: str, process: subprocess.Popen[bytes]) -> None:
+        self.url = url
+        self.process = process
+
+
+@pytest.fixture(scope="session")
+def site(bot: BotServers) -> Iterator[Site]:
+    port = free_port()
+    log = (bot.workdir / "site.log").open("ab")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "cyberbot.web.site", "--port", str(port), "--server", bot.url],
+        cwd=ROOT, env=bot.env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(f"{url}/", process, timeout=60)
+        yield Site(url, process)
+    finally:
+        stop(process)

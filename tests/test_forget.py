@@ -16,6 +16,13 @@ from sqlalchemy import create_engine, func, select
 from sqlalchemy.engine import Engine
 
 from cyberbot import cli
+from cyberbot.console.audit import recent_entries
+from cyberbot.console.corrections import record_correction
+from cyberbot.console.indexer import sync_conversations
+from cyberbot.console.labels import load_labels
+from cyberbot.console.models import conversations as console_conversations
+from cyberbot.console.models import corrections, get_console_engine, reviews
+from cyberbot.console.reviews import save_review
 from cyberbot.leads.database import create_leads_engine
 from cyberbot.leads.models import leads, outbox
 from cyberbot.leads.store import StoredLead, submit_lead
@@ -27,6 +34,7 @@ from cyberbot.privacy.forget import (
     open_tracker_engine,
     tracker_database_url,
 )
+from cyberbot.tracker_events import load_events
 from tests.leads_support import make_draft
 
 REPO = Path(__file__).resolve().parents[1]
@@ -160,6 +168,32 @@ def test_forgetting_a_conversation_erases_it_and_its_leads(world: World) -> None
     assert anonymous.leads_deleted == 0 and anonymous.conversations_deleted == 1
 
 
+def test_what_the_console_keeps_of_a_conversation_is_erased_too(world: World) -> None:
+    console = get_console_engine(str(world.leads_engine.url))
+    sync_conversations(world.tracker_engine, console)
+    labels = load_labels(REPO)
+    for sender in ("conv-jan", "conv-piet"):
+        save_review(console, sender, reviewed=True, tags=("prijs",), note="Bel terug",
+                    operator="ops@voorbeeld.nl")
+        first_user_event = next(e for e in load_events(world.tracker_engine, sender)
+                                if e.data.get("event") == "user")
+        record_correction(console, conversation_id=sender, event_id=first_user_event.id,
+                          text=first_user_event.data["text"], predicted="inform",
+                          predicted_confidence=0.5, corrected="request_quote",
+                          operator="ops@voorbeeld.nl", labels=labels)
+
+    report = forget("jan@pixelwerk.nl", world.leads_engine, world.tracker_engine)
+
+    assert report.console_rows_deleted == 2 + 1 + 1  # two index rows, a review, a correction
+    with console.connect() as connection:
+        for table in (console_conversations, reviews, corrections):
+            left = set(connection.execute(select(table.c.conversation_id)).scalars())
+            assert "conv-jan" not in left and "conv-jan-earlier" not in left
+        assert "conv-piet" in set(
+            connection.execute(select(corrections.c.conversation_id)).scalars()
+        )
+
+
 @pytest.mark.parametrize(
     "identifier",
     ["%@pixelwerk.nl", "j_n@pixelwerk.nl", "jan@pixelwerk%", "_%@%", "an@pixelwerk.nl", "%", "_"],
@@ -223,6 +257,9 @@ def test_the_cli_erases_and_prints_only_a_masked_identifier(
     assert f"events deleted: {jan_events}" in output.out
     assert world.references() == [world.piet.reference, world.marjan.reference]
     assert "conv-jan" not in world.senders()
+    entry = recent_entries(get_console_engine(str(world.leads_engine.url)), limit=1)[0]
+    assert (entry.actor, entry.action, entry.target) == ("cli", "forget", "J***@Pixelwerk.nl")
+    assert world.jan.reference in (entry.detail or "")
 
 
 def test_the_cli_says_when_no_tracker_store_was_erased(

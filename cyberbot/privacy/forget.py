@@ -4,7 +4,8 @@ The identifier is a conversation id (Rasa's sender id) or an e-mail address (any
 with an "@", compared case-insensitively). Erased are the matching leads with their
 outbox rows, the conversations of those leads and, for an e-mail address, every
 conversation whose events mention that address, with all their events in Rasa's SQL
-tracker store.
+tracker store, and what the operator console keeps of those conversations (its index,
+reviews and corrections, which hold visitor text).
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import URL, Connection, Engine
 
+from cyberbot.console.models import conversations as console_conversations
+from cyberbot.console.models import corrections, reviews
 from cyberbot.leads.models import leads, outbox
 
 logger = logging.getLogger(__name__)
@@ -54,6 +57,8 @@ class ForgetReport:
     outbox_rows_deleted: int = 0
     conversations_deleted: int = 0
     events_deleted: int = 0
+    # Rows of the operator console: index entries, reviews and corrections.
+    console_rows_deleted: int = 0
 
     @property
     def leads_deleted(self) -> int:
@@ -85,18 +90,22 @@ def forget(identifier: str, leads_engine: Engine, tracker_engine: Engine | None)
             delete(outbox).where(outbox.c.lead_id.in_(lead_ids))
         ).rowcount
         connection.execute(delete(leads).where(leads.c.id.in_(lead_ids)))
+        conversations |= {row.conversation_id for row in matches}
+        console_deleted = _delete_console_rows(connection, conversations)
     report = ForgetReport(
         lead_references=tuple(row.reference for row in matches),
         outbox_rows_deleted=int(outbox_deleted),
         conversations_deleted=conversations_deleted,
         events_deleted=events_deleted,
+        console_rows_deleted=console_deleted,
     )
     logger.info(
-        "Erasure: leads %s, %d outbox rows, %d conversations, %d events deleted",
+        "Erasure: leads %s, %d outbox rows, %d conversations, %d events, %d console rows deleted",
         ", ".join(report.lead_references) or "none",
         report.outbox_rows_deleted,
         report.conversations_deleted,
         report.events_deleted,
+        report.console_rows_deleted,
     )
     return report
 
@@ -153,6 +162,20 @@ def open_tracker_engine(url: str) -> Engine | None:
         engine.dispose()
         return None
     return engine
+
+
+def _delete_console_rows(connection: Connection, conversation_ids: set[str]) -> int:
+    """Delete the console's rows about ``conversation_ids`` (where its tables exist)."""
+    if not conversation_ids:
+        return 0
+    present = set(inspect(connection).get_table_names())
+    deleted = 0
+    for table in (console_conversations, reviews, corrections):
+        if table.name in present:
+            deleted += connection.execute(
+                delete(table).where(table.c.conversation_id.in_(conversation_ids))
+            ).rowcount
+    return int(deleted)
 
 
 def _matching_leads(connection: Connection, identifier: str) -> list[Any]:

@@ -1,5 +1,6 @@
 """The demo comparison site on http://localhost:8080: the insurers' cards, the privacy
-statement and ``/widget.js``, the chat widget that talks to the Rasa server.
+statement and ``/widget.js``, the chat widget that talks to the Rasa server; and the
+operator console under ``/operator``.
 
 ``python -m cyberbot.web.site [--port 8080] [--server http://localhost:5005]``; the
 widget's Rasa server can also be set with ``CYBERBOT_WIDGET_SERVER``.
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import html
+import logging
 import os
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -16,6 +18,10 @@ from urllib.parse import urlsplit
 from sanic import Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
+
+from cyberbot.console.app import install_console
+from cyberbot.console.context import ConsoleContext
+from cyberbot.console.settings import load_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = ROOT / "web"
@@ -41,8 +47,15 @@ def page(name: str) -> str:
     return (PAGES / name).read_text(encoding="utf-8").replace("{{header}}", header)
 
 
-def create_app(server: str = DEFAULT_SERVER, name: str = "cyberbot_site") -> Sanic:
+def create_app(
+    server: str = DEFAULT_SERVER,
+    name: str = "cyberbot_site",
+    console: ConsoleContext | None = None,
+) -> Sanic:
+    """The site; with ``console``, the operator console under /operator as well."""
     app = Sanic(name)
+    if console is not None:
+        install_console(app, console)
     index = page("index.html").replace("{{server}}", html.escape(server, quote=True))
     privacy_page = page("privacy.html")
     headers = {
@@ -79,7 +92,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--server", default=os.environ.get("CYBERBOT_WIDGET_SERVER",
                                                            DEFAULT_SERVER))
     args = parser.parse_args(argv)
-    create_app(args.server).run(host=args.host, port=args.port, access_log=False,
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    console = ConsoleContext.create(load_settings())
+    create_app(args.server, console=console).run(host=args.host, port=args.port, access_log=False,
                                 motd=False)
 
 

@@ -1,4 +1,5 @@
-"""A real browser (Debian's chromium driven by Playwright) on the demo site with the bot.
+"""A real browser (Debian's chromium driven by Playwright) on the demo site with the bot,
+and on the operator console the site serves from the bot's databases.
 
 Playwright's own browser download cannot work here; the system chromium is used through
 ``executable_path``. A missing browser fails the tests loudly: `make test` installs it.
@@ -7,39 +8,15 @@ Playwright's own browser download cannot work here; the system chromium is used 
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Dialog, Page, sync_playwright
 
-from tests.e2e.servers import ROOT, BotServers, free_port, stop, wait_for
+from tests.conftest import Site
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-
-
-class Site:
-    def __init__(self, url: str, process: subprocess.Popen[bytes]) -> None:
-        self.url = url
-        self.process = process
-
-
-@pytest.fixture(scope="session")
-def site(bot: BotServers) -> Iterator[Site]:
-    port = free_port()
-    log = (bot.workdir / "site.log").open("ab")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "cyberbot.web.site", "--port", str(port), "--server", bot.url],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_for(f"{url}/", process, timeout=60)
-        yield Site(url, process)
-    finally:
-        stop(process)
 
 
 # Module scope: while Playwright's sync API is open, an event loop runs in this thread,

@@ -95,11 +95,16 @@ class BotServers:
             cwd=ROOT, env=self._env, stdout=log, stderr=subprocess.STDOUT,
         )
 
-    def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
+    @property
+    def env(self) -> dict[str, str]:
+        """The environment of these servers, with which the console finds their databases."""
+        return {**self._env, "CYBERBOT_ENDPOINTS": str(self.endpoints)}
+
+    def cli(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
         """Run ``cyberbot <args>`` against this bot's databases."""
         return subprocess.run(
-            [sys.executable, "-m", "cyberbot.cli", *args], cwd=ROOT, env=self._env,
-            capture_output=True, text=True, timeout=120,
+            [sys.executable, "-m", "cyberbot.cli", *args], cwd=ROOT, env=self.env,
+            capture_output=True, text=True, timeout=120, input=stdin,
         )
 
     def start_rasa(self) -> None:
