@@ -44,7 +44,8 @@ from tests.e2e.servers import ROOT, free_port, stop, wait_for
 CONVERSATIONS = 100_000
 RESULTS = Path(__file__).resolve().parents[2] / "results" / "console_paging.json"
 LIMIT_SECONDS = 1.0
-INDEX_LIMIT_SECONDS = 60.0
+# A sanity bound (the figure is reported); it runs in 25-35 s on an idle 2-core machine.
+INDEX_LIMIT_SECONDS = 180.0
 FIRST_START = datetime(2026, 1, 1, 7, 0, tzinfo=timezone.utc)
 SPACING = timedelta(minutes=4, seconds=37)
 NOW = FIRST_START + CONVERSATIONS * SPACING + timedelta(hours=2)
