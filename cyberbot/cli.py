@@ -167,6 +167,7 @@ def _forget(args: argparse.Namespace) -> int:
     print(f"  conversations deleted: {report.conversations_deleted}")
     print(f"  events deleted: {report.events_deleted}")
     print(f"  operator console rows deleted: {report.console_rows_deleted}")
+    print(f"  WhatsApp rows deleted: {report.whatsapp_rows_deleted}")
     record(get_console_engine(), "cli", "forget", target=mask_identifier(args.identifier),
            detail=forget_summary(report))
     if url is None:

@@ -313,3 +313,31 @@ def test_tracker_url_is_read_as_rasa_reads_it(
     assert tracker_database_url(endpoints) == expected
     endpoints.write_text("action_endpoint:\n  url: http://localhost:5055/webhook\n")
     assert tracker_database_url(endpoints) is None
+
+
+def test_what_the_whatsapp_channel_keeps_of_a_conversation_is_erased_too(world: World) -> None:
+    # Imported here: the rest of this file predates the WhatsApp channel.
+    from datetime import datetime, timezone
+
+    from cyberbot.channels.whatsapp.store import (
+        get_whatsapp_engine,
+        inbox,
+        last_inbound,
+        record_inbound,
+    )
+
+    whatsapp = get_whatsapp_engine(str(world.leads_engine.url))
+    received = datetime(2025, 3, 14, 12, 0, tzinfo=timezone.utc)
+    # On WhatsApp the conversation id is the user's number.
+    for message_id, number in (("wamid.a", "31612345678"), ("wamid.b", "31612345678"),
+                               ("wamid.c", "31687654321")):
+        record_inbound(whatsapp, message_id, number, received, {"text": "Bel me terug"})
+
+    report = forget("31612345678", world.leads_engine, world.tracker_engine)
+
+    assert report.whatsapp_rows_deleted == 2 + 1  # two inbox messages, one window entry
+    assert last_inbound(whatsapp, "31612345678") is None
+    assert last_inbound(whatsapp, "31687654321") == received
+    with whatsapp.connect() as connection:
+        assert connection.execute(select(inbox.c.message_id)).scalars().all() == ["wamid.c"]
+    assert forget("conv-piet", world.leads_engine, None).whatsapp_rows_deleted == 0

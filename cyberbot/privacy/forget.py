@@ -4,8 +4,9 @@ The identifier is a conversation id (Rasa's sender id) or an e-mail address (any
 with an "@", compared case-insensitively). Erased are the matching leads with their
 outbox rows, the conversations of those leads and, for an e-mail address, every
 conversation whose events mention that address, with all their events in Rasa's SQL
-tracker store, and what the operator console keeps of those conversations (its index,
-reviews and corrections, which hold visitor text).
+tracker store, what the operator console keeps of those conversations (its index,
+reviews and corrections, which hold visitor text) and what the WhatsApp channel keeps of
+them (its inbox and the time of the last message).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import URL, Connection, Engine
 
+from cyberbot.channels.whatsapp.store import forget_conversations as forget_whatsapp_rows
 from cyberbot.console.models import conversations as console_conversations
 from cyberbot.console.models import corrections, reviews
 from cyberbot.leads.models import leads, outbox
@@ -59,6 +61,8 @@ class ForgetReport:
     events_deleted: int = 0
     # Rows of the operator console: index entries, reviews and corrections.
     console_rows_deleted: int = 0
+    # Rows of the WhatsApp channel: inbox messages and 24-hour window entries.
+    whatsapp_rows_deleted: int = 0
 
     @property
     def leads_deleted(self) -> int:
@@ -92,20 +96,24 @@ def forget(identifier: str, leads_engine: Engine, tracker_engine: Engine | None)
         connection.execute(delete(leads).where(leads.c.id.in_(lead_ids)))
         conversations |= {row.conversation_id for row in matches}
         console_deleted = _delete_console_rows(connection, conversations)
+        whatsapp_deleted = forget_whatsapp_rows(connection, conversations)
     report = ForgetReport(
         lead_references=tuple(row.reference for row in matches),
         outbox_rows_deleted=int(outbox_deleted),
         conversations_deleted=conversations_deleted,
         events_deleted=events_deleted,
         console_rows_deleted=console_deleted,
+        whatsapp_rows_deleted=whatsapp_deleted,
     )
     logger.info(
-        "Erasure: leads %s, %d outbox rows, %d conversations, %d events, %d console rows deleted",
+        "Erasure: leads %s, %d outbox rows, %d conversations, %d events, %d console rows, "
+        "%d WhatsApp rows deleted",
         ", ".join(report.lead_references) or "none",
         report.outbox_rows_deleted,
         report.conversations_deleted,
         report.events_deleted,
         report.console_rows_deleted,
+        report.whatsapp_rows_deleted,
     )
     return report
 
