@@ -105,6 +105,9 @@ class SubmitLead(Action, ABC):
         dispatcher.utter_message(
             text=self.confirmation(tracker, draft, stored.reference),
             buttons=form_messages()["after_submit_buttons"],
+            # Outside WhatsApp's 24-hour window only an approved template may go out.
+            whatsapp_template=f"{self.kind}_confirmation",
+            template_values={"name": draft.contact_name, "reference": stored.reference},
         )
         return [SlotSet(self.reference_slot, stored.reference)]
 

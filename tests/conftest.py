@@ -14,6 +14,8 @@ import pytest
 
 from tests.e2e.receiver import WebhookReceiver
 from tests.e2e.servers import ROOT, BotServers, free_port, stop, wait_for
+from tests.whatsapp.fake_graph import FakeGraphAPI
+from tests.whatsapp.settings import whatsapp_environment
 
 
 @pytest.fixture(scope="session")
@@ -25,8 +27,15 @@ def receiver() -> Iterator[WebhookReceiver]:
 
 
 @pytest.fixture(scope="session")
+def graph() -> Iterator[FakeGraphAPI]:
+    """A stand-in for Meta's Graph API that the bot's WhatsApp channel sends to."""
+    with FakeGraphAPI() as fake:
+        yield fake
+
+
+@pytest.fixture(scope="session")
 def bot(
-    tmp_path_factory: pytest.TempPathFactory, receiver: WebhookReceiver
+    tmp_path_factory: pytest.TempPathFactory, receiver: WebhookReceiver, graph: FakeGraphAPI
 ) -> Iterator[BotServers]:
     servers = BotServers(
         tmp_path_factory.mktemp("bot"),
@@ -35,6 +44,7 @@ def bot(
             "CYBERBOT_WEBHOOK_SECRET": receiver.secret,
             "CYBERBOT_WEBHOOK_TIMEOUT": "5",
             "CYBERBOT_OUTBOX_POLL_SECONDS": "0.5",
+            **whatsapp_environment(graph.url),
         },
     )
     try:
