@@ -29,6 +29,7 @@ from actions.tracker_reading import (
 )
 from cyberbot.advice.answers import (
     ANSWER_INTENTS,
+    CONTACT_SLOTS,
     declines_phone,
     is_interruption,
     read_context,
@@ -42,6 +43,8 @@ PHONE_DECLINED = "phone_declined"
 # Extraction marks a refused phone number with this value; validation turns it into
 # the phone_declined slot, which drops the question from the quote form.
 _DECLINED = "__declined__"
+# The intents that start a form.
+FORM_REQUESTS = frozenset({"request_advice", "request_quote", "request_human"})
 MIN_PLAUSIBLE_REVENUE = 1000
 MAX_PLAUSIBLE_EMPLOYEES = 1_000_000
 
@@ -81,8 +84,15 @@ class BusinessFormValidation(FormValidationAction, ABC):
         asked = turn.requested_slot if turn.requested_slot in slots else None
         direct = read_direct(turn) if asked else None
         refuses_phone = asked == "contact_phone" and declines_phone(turn)
-        if is_interruption(turn, direct is not None or refuses_phone):
+        # The message that starts a form is read for details given in passing ("een
+        # offerte voor mijn webshop met 12 medewerkers"); later, such a request switches
+        # forms or interrupts and fills nothing.
+        starting = asked is None and turn.intent in FORM_REQUESTS
+        if is_interruption(turn, direct is not None or refuses_phone) and not starting:
             return []
+        if starting and tracker.get_slot("consent") is not True:
+            # Contact details only after consent, even when offered unasked.
+            slots = [slot for slot in slots if slot not in CONTACT_SLOTS]
         values = read_context(turn, slots)
         if asked:
             if refuses_phone:

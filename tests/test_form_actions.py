@@ -94,6 +94,37 @@ def test_details_given_when_asking_for_advice_fill_their_slots() -> None:
     )
 
 
+def test_details_given_when_asking_for_a_quote_fill_their_slots() -> None:
+    tracker = make_tracker(
+        "Ik wil een offerte voor mijn webshop met 12 medewerkers en 1,2 miljoen omzet",
+        "request_quote",
+        form="quote_form",
+    )
+    events, messages = run(ValidateQuoteForm(), tracker)
+    assert slot_events(events) == {
+        "sector": "detailhandel",
+        "employees": 12,
+        "revenue": 1_200_000,
+    }
+    assert texts(messages).startswith("Genoteerd: Detailhandel en webwinkels, 12 medewerkers")
+
+
+def test_contact_details_in_the_first_message_wait_for_consent() -> None:
+    tracker = make_tracker("Ik wil een offerte, mail mij op jan@pixelwerk.nl of bel 0612345678",
+                           "request_quote", form="quote_form")
+    events, _ = run(ValidateQuoteForm(), tracker)
+    assert "contact_email" not in slot_events(events)
+    assert "contact_phone" not in slot_events(events)
+
+
+def test_asking_for_a_quote_in_the_middle_of_the_advice_fills_no_answer() -> None:
+    """The request switches forms; it is no answer to the advice form's question."""
+    tracker = make_tracker("Ik wil liever meteen een offerte", "request_quote",
+                           requested="usa_canada")
+    events, _ = run(ValidateAdviceForm(), tracker)
+    assert slot_events(events) == {}
+
+
 def test_a_question_in_the_middle_of_the_form_fills_nothing() -> None:
     tracker = make_tracker("Is een cyberverzekering verplicht?", "faq", requested="employees")
     events, _ = run(ValidateAdviceForm(), tracker)
