@@ -14,8 +14,11 @@ MODEL  := models/.trained.$(CONFIG)
 # Quiet TensorFlow's start-up chatter; keep Rasa's own logging.
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+# Rasa sends usage telemetry and crash reports (Sentry) to its makers unless told not to:
+# nothing about these conversations leaves the machine.
+export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: help install train run shell test lint eval clean browser-deps
+.PHONY: help install train run shell test lint eval bench clean browser-deps
 
 help:
 	@echo "make run    set everything up and start the assistant (Rasa :5005, actions :5055,"
@@ -23,6 +26,7 @@ help:
 	@echo "make test   set everything up and run every test"
 	@echo "make shell  chat in the terminal"
 	@echo "make eval   NLU cross-validation and held-out accuracy into results/"
+	@echo "make bench  load benchmark: 1 and 2 replicas vs a bare rasa init, into results/"
 	@echo "make install / train / lint / clean"
 
 install: $(STAMP) $(SPACY)
@@ -65,13 +69,15 @@ lint: install
 	$(BIN)/mypy
 
 # The browser tests drive Debian's chromium (Playwright's own download cannot work here);
-# the widget's unit tests run on Node's built-in test runner. Both come from apt.
+# the widget's unit tests run on Node's built-in test runner; the deployment tests check
+# deploy/nginx.conf with `nginx -t`. All come from apt.
 CHROMIUM ?= /usr/bin/chromium
 APT := $(if $(filter 0,$(shell id -u)),,sudo) apt-get
 browser-deps:
-	@if [ ! -x "$(CHROMIUM)" ] || ! command -v node >/dev/null; then \
-		echo "Installing chromium and nodejs for the browser and widget tests"; \
-		$(APT) update -q && $(APT) install -y -q --no-install-recommends chromium nodejs; \
+	@if [ ! -x "$(CHROMIUM)" ] || ! command -v node >/dev/null \
+		|| ! PATH="$$PATH:/usr/sbin" command -v nginx >/dev/null; then \
+		echo "Installing chromium, nodejs and nginx-light for the browser, widget and deployment tests"; \
+		$(APT) update -q && $(APT) install -y -q --no-install-recommends chromium nodejs nginx-light; \
 	fi
 
 test: train lint browser-deps
@@ -83,6 +89,10 @@ test: train lint browser-deps
 
 eval: train
 	$(BIN)/python -m cyberbot.evaluation --config $(CONFIG) --out results
+
+# Not a test: about 8 minutes, measuring; the figures land in results/bench.json and .md.
+bench: train
+	$(BIN)/python -m cyberbot.bench
 
 clean:
 	rm -rf models results var/spacy .pytest_cache .mypy_cache .ruff_cache

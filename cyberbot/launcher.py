@@ -156,6 +156,8 @@ def shell() -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # No usage telemetry or crash reports to Rasa's makers (inherited by every process).
+    os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("command", choices=["run", "shell"])
     args = parser.parse_args(argv)

@@ -62,7 +62,8 @@ class BotServers:
         self.endpoints = workdir / "endpoints.yml"
         self.endpoints.write_text(
             f'action_endpoint:\n  url: "http://127.0.0.1:{self.action_port}/webhook"\n'
-            "tracker_store:\n  type: SQL\n  dialect: sqlite\n"
+            "tracker_store:\n  type: cyberbot.tracker_store.CompactingSQLTrackerStore\n"
+            "  dialect: sqlite\n"
             f'  db: "{workdir / "tracker.db"}"\n'
         )
         self.rasa: subprocess.Popen[bytes] | None = None
@@ -72,7 +73,8 @@ class BotServers:
         handoff = workdir / "handoff.yml"
         handoff.write_text("{}\n")
         self._env = {
-            **os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "DATABASE_URL": self.database_url,
+            **os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "RASA_TELEMETRY_ENABLED": "false",
+            "DATABASE_URL": self.database_url,
             "CYBERBOT_HANDOFF_CONFIG": str(handoff), **(env or {}),
         }
 
