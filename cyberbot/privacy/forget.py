@@ -51,6 +51,8 @@ events = Table(
     Column("data", Text),
 )
 _LIKE_ESCAPE = "\\"
+# Rasa's SQL tracker store, and ours built on it (same tables).
+SQL_STORE_TYPES = frozenset({"SQL", "sql", "cyberbot.tracker_store.CompactingSQLTrackerStore"})
 
 
 @dataclass(frozen=True)
@@ -136,7 +138,7 @@ def tracker_database_url(endpoints_path: Path) -> str | None:
     from rasa.shared.utils.io import read_config_file
 
     store = read_config_file(endpoints_path).get("tracker_store")
-    if not isinstance(store, dict) or str(store.get("type", "")).lower() != "sql":
+    if not isinstance(store, dict) or str(store.get("type", "")) not in SQL_STORE_TYPES:
         return None
     dialect = str(store.get("dialect") or "sqlite")
     host = store.get("url") or store.get("host")
