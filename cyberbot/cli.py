@@ -21,7 +21,7 @@ from rasa.shared.exceptions import RasaException
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from cyberbot.console import cli_operators, cli_review
+from cyberbot.console import cli_console, cli_operators, cli_review
 from cyberbot.console.audit import record
 from cyberbot.console.erasure import forget_summary
 from cyberbot.console.models import get_console_engine
@@ -86,6 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     forget_parser.set_defaults(handler=_forget)
     cli_operators.register(commands)
+    cli_console.register(commands)
     cli_review.register(commands)
     return parser
 

@@ -1,0 +1,1 @@
+"""Running the assistant as a cluster of processes, and the load benchmark (`make bench`)."""

@@ -1,0 +1,198 @@
+"""Two Rasa replicas and two action servers on PostgreSQL, Redis and RabbitMQ (the
+production profile, endpoints.production.yml), on the services running on this machine.
+
+Messages of one conversation go to either replica, as a load balancer without sticky
+sessions would send them; Redis's lock store makes one replica at a time handle a
+conversation, PostgreSQL holds the trackers, the leads and the outbox.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+import requests
+from sqlalchemy import create_engine, func, select
+
+from cyberbot.bench.cluster import (
+    ROOT,
+    Cluster,
+    postgres_database,
+    production_environment,
+    stop_process,
+)
+from cyberbot.console.models import conversations as console_conversations
+from cyberbot.leads.models import leads
+from tests.e2e.receiver import WebhookReceiver
+
+pytestmark = pytest.mark.e2e
+REFERENCE = re.compile(r"CV-\d{4}-\d{6}")
+CONVERSATIONS = 50
+
+
+@pytest.fixture(scope="module")
+def cluster(
+    tmp_path_factory: pytest.TempPathFactory, receiver: WebhookReceiver
+) -> Iterator[Cluster]:
+    workdir = tmp_path_factory.mktemp("cluster")
+    with postgres_database() as url:
+        cluster = Cluster(
+            workdir, rasa_replicas=2, action_replicas=2,
+            production_env=production_environment(url),
+            extra_env={"CYBERBOT_WEBHOOK_URL": receiver.url,
+                       "CYBERBOT_WEBHOOK_SECRET": receiver.secret,
+                       "CYBERBOT_OUTBOX_POLL_SECONDS": "0.5"},
+        )
+        # A second outbox worker: two workers and two action servers all try to deliver.
+        log = (workdir / "worker-2.log").open("ab")
+        second_worker = subprocess.Popen(
+            [sys.executable, "-m", "cyberbot.cli", "outbox", "work"],
+            cwd=ROOT, env=cluster.base_env, stdout=log, stderr=subprocess.STDOUT,
+        )
+        try:
+            with cluster:
+                yield cluster
+        finally:
+            stop_process(second_worker)
+            for log_file in sorted(workdir.glob("*.log")):
+                lines = log_file.read_text(errors="replace").splitlines()
+                errors = [line for line in lines if "ERROR" in line or "Traceback" in line]
+                if errors:
+                    print(f"--- {log_file.name}: {len(errors)} error lines, last ones ---")
+                    print("\n".join(errors[-10:]))
+
+
+def say(url: str, sender: str, message: str) -> str:
+    reply = requests.post(f"{url}/webhooks/rest/webhook",
+                          json={"sender": sender, "message": message}, timeout=120)
+    reply.raise_for_status()
+    return "\n".join(str(part.get("text", "")) for part in reply.json())
+
+
+def tracker(cluster: Cluster, url: str, sender: str) -> dict[str, Any]:
+    reply = requests.get(f"{url}/conversations/{sender}/tracker",
+                         params={"token": cluster.token}, timeout=60)
+    reply.raise_for_status()
+    result: dict[str, Any] = reply.json()
+    return result
+
+
+def quote(cluster: Cluster, sender: str, first_replica: int = 0) -> str:
+    """A whole quote conversation, each message to the next replica; returns the reference."""
+    messages = [
+        "Ik wil een offerte voor mijn webshop met 12 medewerkers en 1,2 miljoen omzet",
+        "Hiscox", "ja", "Jan de Vries", "Pixelwerk", f"{sender}@pixelwerk.nl", "06-12345678",
+    ]
+    reply = ""
+    for number, message in enumerate(messages):
+        reply = say(cluster.urls[(first_replica + number) % 2], sender, message)
+    found = REFERENCE.search(reply)
+    assert found, reply
+    return found.group(0)
+
+
+def test_one_conversation_alternating_between_replicas_stays_consistent(
+    cluster: Cluster,
+) -> None:
+    sender = f"alternating-{secrets.token_hex(4)}"
+    steps = [
+        ("Ik wil advies voor mijn webshop met 12 medewerkers en 1,2 miljoen omzet",
+         "Verenigde Staten"),
+        ("nee", "persoonsgegevens"),
+        ("Is een cyberverzekering verplicht?", "persoonsgegevens"),  # an FAQ in the form
+        ("ja", "belangrijkst"),
+        ("Zo breed mogelijk verzekerd", "advies"),
+    ]
+    for number, (message, expected) in enumerate(steps):
+        assert expected in say(cluster.urls[number % 2], sender, message)
+    first, second = (tracker(cluster, url, sender) for url in cluster.urls)
+    assert first["events"] == second["events"]
+    users = [event["text"] for event in first["events"] if event["event"] == "user"]
+    assert users == [message for message, _ in steps]
+    slots = first["slots"]
+    assert slots["sector"] == "detailhandel" and slots["employees"] == 12
+    assert slots["usa_canada"] is False and slots["personal_data"] is True
+    assert sorted(slots["recommended_insurers"]) == ["aig", "chubb", "hiscox"]
+    assert first["active_loop"] == {}
+
+
+def test_fifty_concurrent_conversations_each_store_and_deliver_their_lead_once(
+    cluster: Cluster, receiver: WebhookReceiver
+) -> None:
+    senders = [f"concurrent-{n:02d}-{secrets.token_hex(3)}" for n in range(CONVERSATIONS)]
+    with ThreadPoolExecutor(max_workers=CONVERSATIONS) as pool:
+        references = list(pool.map(lambda pair: quote(cluster, *pair),
+                                   [(sender, n % 2) for n, sender in enumerate(senders)]))
+    assert len(set(references)) == CONVERSATIONS
+    engine = create_engine(cluster.database_url, future=True)
+    with engine.connect() as connection:
+        stored = connection.execute(
+            select(leads.c.conversation_id, func.count())
+            .where(leads.c.conversation_id.in_(senders))
+            .group_by(leads.c.conversation_id)
+        ).all()
+    engine.dispose()
+    assert sorted(stored) == sorted((sender, 1) for sender in senders)
+    for reference in references:
+        receiver.wait_for(reference, timeout=120)
+    for reference in references:
+        assert len(receiver.accepted_for(reference)) == 1, reference
+
+
+def test_a_replica_killed_mid_conversation_loses_nothing(cluster: Cluster) -> None:
+    sender = f"killed-{secrets.token_hex(4)}"
+    first, second = cluster.rasa
+    assert "Verenigde Staten" in say(first.url, sender, "Ik wil advies voor mijn bouwbedrijf met "
+                                     "8 medewerkers en 600.000 euro omzet")
+    assert "persoonsgegevens" in say(first.url, sender, "nee")
+    cluster.kill(first)
+    try:
+        reply = say(second.url, sender, "ja")
+        assert "online" in reply or "belangrijkst" in reply
+        state = tracker(cluster, second.url, sender)
+        assert state["slots"]["usa_canada"] is False
+        assert state["slots"]["personal_data"] is True
+        assert state["active_loop"].get("name") == "advice_form"
+    finally:
+        cluster.start_rasa(first)
+    assert tracker(cluster, first.url, sender)["events"] == tracker(
+        cluster, second.url, sender)["events"]
+
+
+def test_the_console_index_follows_the_event_broker(cluster: Cluster) -> None:
+    """`cyberbot console follow` indexes new conversations from RabbitMQ, with no page
+    request and no polling."""
+    # The same environment as the Rasa replicas: the endpoints file needs all of it.
+    env = {**cluster.base_env, "CYBERBOT_ENDPOINTS": str(ROOT / "endpoints.production.yml"),
+           "ACTION_ENDPOINT_URL": f"{cluster.actions[0].url}/webhook"}
+    log = (cluster.workdir / "follow.log").open("ab")
+    follower = subprocess.Popen([sys.executable, "-m", "cyberbot.cli", "console", "follow"],
+                                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    engine = create_engine(cluster.database_url, future=True)
+    try:
+        time.sleep(5)  # connected and caught up with what is already there
+        sender = f"followed-{secrets.token_hex(4)}"
+        say(cluster.urls[0], sender, "Wat kost een cyberverzekering?")
+        deadline = time.monotonic() + 30
+        found = None
+        while found is None and time.monotonic() < deadline:
+            with engine.connect() as connection:
+                found = connection.execute(
+                    select(console_conversations.c.turns, console_conversations.c.faq_answered)
+                    .where(console_conversations.c.conversation_id == sender)
+                ).first()
+            time.sleep(0.5)
+        assert found is not None, "the follower did not index the new conversation"
+        assert tuple(found) == (1, True)
+    finally:
+        engine.dispose()
+        stop_process(follower)
+    assert follower.returncode == 0
+    assert "events consumed" in (cluster.workdir / "follow.log").read_text()
