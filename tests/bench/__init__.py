@@ -1,0 +1,1 @@
+"""Tests of the load benchmark (`make bench`)."""

@@ -1,0 +1,69 @@
+"""The benchmark's smoke run (CI): `python -m cyberbot.bench --smoke` for real, with few
+visitors and a short measurement, so that `make bench` keeps working. It checks that
+``results/bench-smoke.json`` has every figure and that no message failed; the figures
+themselves are not judged (the run is too short, and CI machines are busy)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from typing import Any
+
+import pytest
+
+from cyberbot.bench.cluster import ROOT
+
+pytestmark = pytest.mark.e2e
+RESULTS = ROOT / "results" / "bench-smoke.json"
+PROFILES = ["sqlite-1", "postgres-2", "reference"]
+FIGURES = ["messages", "errors", "throughput_msg_s", "throughput_msg_s_per_core", "p50_ms",
+           "p95_ms", "p99_ms", "cpu_ms_per_message"]
+LONG_FIGURES = ["turns_1_10_median_ms", "turns_95_105_median_ms", "turn_5_ms", "turn_100_ms",
+                "turn_100_vs_5", "late_vs_early_median"]
+
+
+@pytest.fixture(scope="module")
+def smoke() -> dict[str, Any]:
+    RESULTS.unlink(missing_ok=True)
+    started = time.monotonic()
+    run = subprocess.run([sys.executable, "-m", "cyberbot.bench", "--smoke"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=600)
+    print(run.stdout[-5000:], run.stderr[-5000:], sep="\n")
+    print(f"smoke run: {time.monotonic() - started:.0f} s")
+    assert run.returncode == 0
+    data: dict[str, Any] = json.loads(RESULTS.read_text())
+    return data
+
+
+def test_every_profile_has_every_figure_and_no_failed_message(smoke: dict[str, Any]) -> None:
+    assert list(smoke["profiles"]) == PROFILES
+    for name, profile in smoke["profiles"].items():
+        for figure in FIGURES:
+            assert isinstance(profile[figure], int | float), (name, figure)
+        assert profile["messages"] > 0 and profile["errors"] == 0, profile["error_examples"]
+        assert profile["p50_ms"] <= profile["p95_ms"] <= profile["p99_ms"]
+        assert profile["memory_mib"] and all(profile["memory_mib"].values()), name
+
+
+def test_both_our_profiles_ran_all_their_processes(smoke: dict[str, Any]) -> None:
+    assert set(smoke["profiles"]["sqlite-1"]["memory_mib"]) == {"rasa-1", "actions-1", "worker"}
+    assert set(smoke["profiles"]["postgres-2"]["memory_mib"]) == {
+        "rasa-1", "rasa-2", "actions-1", "actions-2", "worker"}
+
+
+def test_long_conversations_and_ratios_to_the_reference_are_reported(
+    smoke: dict[str, Any]
+) -> None:
+    for name in ["sqlite-1", "reference"]:
+        long = smoke["profiles"][name]["long_conversation"]
+        assert long["turns"] >= 105 and long["errors"] == 0, long["error_examples"]
+        assert all(long[figure] > 0 for figure in LONG_FIGURES)
+    for name in ["sqlite-1", "postgres-2"]:
+        assert set(smoke["versus_reference"][name]) == {
+            "p50", "throughput_per_core", "cpu_per_message"}
+    assert {goal["goal"] for goal in smoke["goals"]} >= {
+        "throughput of 2 replicas vs 1 (scales: above 1)", "turn 100 vs turn 5 (sqlite-1)"}
+    assert smoke["machine"]["cpu_count"] and smoke["machine"]["rasa"]
+    assert (ROOT / "results" / "bench-smoke.md").read_text().startswith("# Load benchmark")
