@@ -17,6 +17,7 @@ from rasa.shared.core.events import (
     LoopInterrupted,
     SessionStarted,
     SlotSet,
+    UserUtteranceReverted,
     UserUttered,
     deserialise_events,
 )
@@ -123,3 +124,47 @@ def test_the_store_keeps_every_event_and_saves_new_ones_once(tmp_path: Path) -> 
 
 def test_an_unknown_conversation_is_none(tmp_path: Path) -> None:
     assert asyncio.run(store(tmp_path).retrieve("nobody")) is None
+
+
+def saved_and_read(tmp_path: Path, events: list[Event], keep_turns: int) -> DialogueStateTracker:
+    tracker_store = CompactingSQLTrackerStore(domain=DOMAIN, dialect="sqlite",
+                                              db=str(tmp_path / "pieces.db"),
+                                              keep_turns=keep_turns)
+
+    async def scenario() -> DialogueStateTracker | None:
+        await tracker_store.save(tracker_of(events))
+        return await tracker_store.retrieve("conv")
+
+    read = asyncio.run(scenario())
+    assert read is not None
+    return read
+
+
+@pytest.mark.parametrize("keep_turns", [4, 10, 40])
+def test_reading_in_pieces_gives_the_same_tracker_as_reading_it_all(
+    tmp_path: Path, keep_turns: int
+) -> None:
+    events = long_conversation()
+    read = saved_and_read(tmp_path, events, keep_turns)
+    expected = compacted_tracker(events, keep_turns, "conv", DOMAIN.slots)
+    full = tracker_of(events)
+    assert read.current_slot_values() == full.current_slot_values()
+    assert read.active_loop_name == full.active_loop_name
+    assert read.latest_message == full.latest_message
+    assert read.active_loop == full.active_loop
+    assert read.past_states(DOMAIN)[-5:] == full.past_states(DOMAIN)[-5:]
+
+    def said(tracker: DialogueStateTracker) -> list[Any]:
+        return [e.as_dict() for e in tracker.events if isinstance(e, (UserUttered, BotUttered))]
+
+    assert said(read) == said(expected)
+
+
+def test_a_session_with_undone_events_is_read_whole(tmp_path: Path) -> None:
+    events = long_conversation()
+    rewind = events.index(next(e for e in events if isinstance(e, UserUttered)
+                               and e.text == "vraag 3"))
+    events[rewind + 1 : rewind + 1] = [UserUtteranceReverted()]
+    read = saved_and_read(tmp_path, events, 4)
+    assert read.current_slot_values() == tracker_of(events).current_slot_values()
+    assert read.past_states(DOMAIN)[-5:] == tracker_of(events).past_states(DOMAIN)[-5:]
