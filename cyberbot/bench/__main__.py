@@ -11,7 +11,6 @@ also when something fails.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import signal
 import sys
@@ -23,13 +22,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 
-import aio_pika
-from aio_pika.exceptions import AMQPError
-
 from cyberbot.bench import long_conversation, reference, report
 from cyberbot.bench.cluster import (
     ROOT,
     Cluster,
+    delete_queue,
     postgres_database,
     production_environment,
     resident_memory,
@@ -168,25 +165,6 @@ def running(cluster: Cluster, name: str, title: str) -> Iterator[Target]:
                      {"start": time.monotonic() - started})
     finally:
         cluster.stop()
-
-
-async def _delete_queue(environment: dict[str, str]) -> None:
-    connection = await aio_pika.connect(
-        host=environment["RABBITMQ_HOST"], port=int(environment["RABBITMQ_PORT"]),
-        login=environment["RABBITMQ_USER"], password=environment["RABBITMQ_PASSWORD"],
-        timeout=10,
-    )
-    async with connection:
-        channel = await connection.channel()
-        await channel.queue_delete(environment["RABBITMQ_QUEUE"])
-
-
-def delete_queue(environment: dict[str, str]) -> None:
-    """Drop the run's RabbitMQ queue, which nobody consumes."""
-    try:
-        asyncio.run(_delete_queue(environment))
-    except (AMQPError, OSError, asyncio.TimeoutError) as error:
-        print(f"Could not delete the RabbitMQ queue {environment['RABBITMQ_QUEUE']}: {error!r}")
 
 
 def one_replica(workdir: Path, plan: Plan, before_load: Callable[[], object]) -> ProfileResult:

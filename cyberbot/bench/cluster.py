@@ -8,6 +8,7 @@ key prefix and RabbitMQ queue, so runs never see each other's state.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import secrets
 import signal
@@ -21,7 +22,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import aio_pika
 import requests
+from aio_pika.exceptions import AMQPError
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -246,3 +249,22 @@ class Cluster:
 
     def __exit__(self, *_: object) -> None:
         self.stop()
+
+
+async def _delete_queue(environment: dict[str, str]) -> None:
+    connection = await aio_pika.connect(
+        host=environment["RABBITMQ_HOST"], port=int(environment["RABBITMQ_PORT"]),
+        login=environment["RABBITMQ_USER"], password=environment["RABBITMQ_PASSWORD"],
+        timeout=10,
+    )
+    async with connection:
+        channel = await connection.channel()
+        await channel.queue_delete(environment["RABBITMQ_QUEUE"])
+
+
+def delete_queue(environment: dict[str, str]) -> None:
+    """Drop the run's RabbitMQ queue, which nobody consumes."""
+    try:
+        asyncio.run(_delete_queue(environment))
+    except (AMQPError, OSError, asyncio.TimeoutError) as error:
+        print(f"Could not delete the RabbitMQ queue {environment['RABBITMQ_QUEUE']}: {error!r}")
