@@ -6,8 +6,8 @@ builds a new validator, on every call: about 40 ms of CPU per custom action here
 than half of a form turn. ``install`` makes Rasa validate with one validator built once;
 what is accepted and the error raised are unchanged.
 
-Installed by ``cyberbot.channels`` (Rasa imports the channels named in credentials.yml
-when it starts), so it applies to every Rasa server of this project.
+Installed by ``cyberbot.channels.guard``, which every channel of this project uses (Rasa
+imports the channels named in credentials.yml when it starts).
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ import pytest
 from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
 
-import cyberbot.channels  # noqa: F401  (installs the fix, as Rasa's start-up does)
+import cyberbot.channels.rest  # noqa: F401  (installs the fix, as Rasa's start-up does)
 from cyberbot.rasa_speedups import validate_action_result
 
 GOOD: list[dict[str, Any]] = [
