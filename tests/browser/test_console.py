@@ -20,10 +20,8 @@ MESSAGE = "Moet ik als zzp'er zo'n cyberpolis hebben van de wet?"
 
 @pytest.fixture(scope="module")
 def admin(bot: BotServers) -> str:
-    """The first admin, made as the README says: ``cyberbot operators add``."""
-    result = bot.cli("operators", "add", ADMIN, "--role", "admin", "--password-stdin",
-                     stdin=PASSWORD + "\n")
-    assert result.returncode == 0, result.stderr
+    """The first admin."""
+    bot.add_operator(ADMIN, "admin", PASSWORD)
     return ADMIN
 
 

@@ -4,50 +4,20 @@ from __future__ import annotations
 
 import os
 import secrets
-import signal
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 import requests
 
-ROOT = Path(__file__).resolve().parents[2]
-RASA = str(Path(sys.executable).with_name("rasa"))
-START_TIMEOUT = 240.0
+from cyberbot.bench.cluster import RASA, ROOT, free_port, stop_process, wait_until_up
 
+__all__ = ["RASA", "ROOT", "BotServers", "free_port", "stop", "wait_for"]
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_for(url: str, process: subprocess.Popen[bytes], timeout: float = START_TIMEOUT) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server for {url} exited with code {process.returncode}")
-        try:
-            if requests.get(url, timeout=2).status_code == 200:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.5)
-    raise TimeoutError(f"{url} did not come up within {timeout:.0f} s")
-
-
-def stop(process: subprocess.Popen[bytes] | None) -> None:
-    if process is None or process.poll() is not None:
-        return
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+# The process helpers are the ones `make bench` and the scale-out tests use.
+wait_for = wait_until_up
+stop = stop_process
 
 
 class BotServers:
@@ -108,6 +78,12 @@ class BotServers:
             [sys.executable, "-m", "cyberbot.cli", *args], cwd=ROOT, env=self.env,
             capture_output=True, text=True, timeout=120, input=stdin,
         )
+
+    def add_operator(self, email: str, role: str, password: str) -> None:
+        """An operator console account, made as the README says: ``cyberbot operators add``."""
+        result = self.cli("operators", "add", email, "--role", role, "--password-stdin",
+                          stdin=password + "\n")
+        assert result.returncode == 0, result.stderr
 
     def start_rasa(self) -> None:
         log = (self.workdir / "rasa.log").open("ab")

@@ -18,9 +18,7 @@ PASSWORD = "een lang en sterk wachtwoord"
 
 @pytest.fixture(scope="module")
 def token(bot: BotServers) -> str:
-    added = bot.cli("operators", "add", OPERATOR, "--role", "operator", "--password-stdin",
-                    stdin=PASSWORD + "\n")
-    assert added.returncode == 0, added.stderr
+    bot.add_operator(OPERATOR, "operator", PASSWORD)
     made = bot.cli("operators", "token", OPERATOR)
     assert made.returncode == 0, made.stderr
     return made.stdout.strip()
