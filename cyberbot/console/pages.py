@@ -40,6 +40,7 @@ from cyberbot.console.leads_view import (
     LeadFilter,
     lead_detail,
     list_lead_page,
+    mask_email,
     set_lead_status,
 )
 from cyberbot.console.models import ROLES
@@ -92,7 +93,8 @@ def create_pages(context: ConsoleContext) -> Blueprint:
         operator = await run(accounts.authenticate, context.engine, email, password)
         if operator is None:
             await run(throttle.record_failure, email, address)
-            await run(record, context.engine, "anoniem", "login_failed", target=_masked(email))
+            await run(record, context.engine, "anoniem", "login_failed",
+                      target=mask_email(email) or "***")
             return _login_page(request, secure, next_path, status=401, email=email,
                                error="Dit e-mailadres of wachtwoord klopt niet.")
         await run(throttle.clear, email)
@@ -407,11 +409,6 @@ _NOTICES = {
 
 def _notice(request: Request) -> str | None:
     return _NOTICES.get(request.args.get("opgeslagen") or "")
-
-
-def _masked(email: str) -> str:
-    local, at, domain = email.rpartition("@")
-    return f"{local[:1]}***@{domain}" if at else "***"
 
 
 def _export_summary(export: Any) -> str:

@@ -150,13 +150,8 @@ def _message(
     message_id = _id(raw.get("id"))
     sender = _id(raw.get("from"))
     timestamp = _timestamp(raw.get("timestamp"))
-    unusable = [
-        name
-        for name, parsed in (("id", message_id), ("from", sender), ("timestamp", timestamp))
-        if parsed is None
-    ]
     if message_id is None or sender is None or timestamp is None:
-        found.note(f"{where}: skipped, missing or malformed {', '.join(unusable)}")
+        _skip(where, found, id=message_id, **{"from": sender}, timestamp=timestamp)
         return
     kind, text, title, original_type = _content(raw, where, found)
     found.messages.append(
@@ -172,6 +167,12 @@ def _message(
             profile_name=_profile_name(names, sender),
         )
     )
+
+
+def _skip(where: str, found: _Found, **fields: object) -> None:
+    """Note a message or status skipped for the fields (in order) that could not be read."""
+    unusable = ", ".join(name for name, parsed in fields.items() if parsed is None)
+    found.note(f"{where}: skipped, missing or malformed {unusable}")
 
 
 def _content(raw: dict[str, Any], where: str, found: _Found) -> _Content:
@@ -219,13 +220,8 @@ def _status(raw: Any, where: str, found: _Found) -> None:
     message_id = _id(raw.get("id"))
     status = _id(raw.get("status"))
     timestamp = _timestamp(raw.get("timestamp"))
-    unusable = [
-        name
-        for name, parsed in (("id", message_id), ("status", status), ("timestamp", timestamp))
-        if parsed is None
-    ]
     if message_id is None or status is None or timestamp is None:
-        found.note(f"{where}: skipped, missing or malformed {', '.join(unusable)}")
+        _skip(where, found, id=message_id, status=status, timestamp=timestamp)
         return
     found.statuses.append(
         StatusUpdate(
