@@ -109,3 +109,28 @@ def test_other_messages_are_untouched(payloads: RetrievalPayload, text: str) -> 
     [message] = payloads.process([predicted(text)])
     assert message.get("intent")["name"] == "greet"
     assert message.get("response_selector") is None
+
+
+def tokenized(words: int) -> Message:
+    from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
+
+    tokenizer = WhitespaceTokenizer(WhitespaceTokenizer.get_default_config())
+    message = Message(data={"text": " ".join(f"woord{n}" for n in range(words))})
+    tokenizer.process([message])
+    return message
+
+
+def test_the_token_budget_bounds_what_the_classifiers_see(tmp_path: Path) -> None:
+    from cyberbot.nlu.token_budget import TokenBudget
+
+    budget = TokenBudget.create({"max_tokens": 5}, storage(tmp_path), Resource("b"), CONTEXT)
+    long, short = tokenized(2000), tokenized(3)
+    budget.process([long, short])
+    assert [token.text for token in long.get("text_tokens")] == [f"woord{n}" for n in range(5)]
+    assert len(short.get("text_tokens")) == 3
+    assert long.get("text").endswith("woord1999")  # the text itself stays whole
+    training = TrainingData([tokenized(9)])
+    budget.process_training_data(training)
+    assert len(training.training_examples[0].get("text_tokens")) == 5
+    with pytest.raises(ValueError, match="max_tokens"):
+        TokenBudget(0)

@@ -7,7 +7,6 @@ import re
 from pathlib import Path
 
 import pytest
-import yaml
 
 from cyberbot.channels.whatsapp.formatting import (
     shorten,
@@ -15,6 +14,7 @@ from cyberbot.channels.whatsapp.formatting import (
     split_text,
     to_whatsapp_markdown,
 )
+from cyberbot.training_data import faq_responses
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -77,9 +77,8 @@ def test_text_without_markdown_is_left_alone(plain: str) -> None:
 
 
 def test_the_faq_answers_keep_no_markdown() -> None:
-    data = yaml.safe_load((ROOT / "data" / "faq_responses.yml").read_text(encoding="utf-8"))
     texts = [
-        variation["text"] for variations in data["responses"].values() for variation in variations
+        variation["text"] for variations in faq_responses().values() for variation in variations
     ]
     assert texts
     for text in texts:

@@ -204,8 +204,10 @@ def test_builder_parameters_reach_the_parsed_message() -> None:
 
 @pytest.mark.parametrize("kind", sorted(payloads.UNREADABLE_MESSAGES))
 def test_every_unreadable_builder_gives_an_unsupported_message(kind: str) -> None:
-    message = only_message(payloads.webhook(payloads.UNREADABLE_MESSAGES[kind](sender="3161")))
-    assert (message.kind, message.original_type, message.sender) == ("unsupported", kind, "3161")
+    build = payloads.UNREADABLE_MESSAGES[kind]
+    message = only_message(payloads.webhook(build(sender="31612340001")))
+    assert (message.kind, message.original_type, message.sender) == (
+        "unsupported", kind, "31612340001")
 
 
 # ----- what is ignored and what is only noted ------------------------------------------
@@ -336,17 +338,18 @@ def test_other_interactive_replies_are_unsupported_without_a_problem() -> None:
 
 def test_profile_names_are_matched_to_senders() -> None:
     body = payloads.messages_webhook(
-        payloads.text_message("a", sender="111"), payloads.text_message("b", sender="222")
+        payloads.text_message("a", sender="31600000111"),
+        payloads.text_message("b", sender="31600000222"),
     )
     value = body["entry"][0]["changes"][0]["value"]
     value["contacts"] = [
-        {"profile": {"name": "Een"}, "wa_id": "111"},
-        {"profile": {"name": "Twee"}, "wa_id": "222"},
+        {"profile": {"name": "Een"}, "wa_id": "31600000111"},
+        {"profile": {"name": "Twee"}, "wa_id": "31600000222"},
     ]
     assert [m.profile_name for m in parse_webhook(body).messages] == ["Een", "Twee"]
-    value["contacts"] = [{"profile": {"name": "Een"}, "wa_id": "111"}, "garbage"]
+    value["contacts"] = [{"profile": {"name": "Een"}, "wa_id": "31600000111"}, "garbage"]
     assert [m.profile_name for m in parse_webhook(body).messages] == ["Een", None]
-    value["contacts"] = [{"profile": {"name": "Enige"}, "wa_id": "999"}]
+    value["contacts"] = [{"profile": {"name": "Enige"}, "wa_id": "31600000999"}]
     assert [m.profile_name for m in parse_webhook(body).messages] == ["Enige", "Enige"]
     for contacts in (None, [], "x", [{"profile": "x"}], [{"profile": {"name": 5}}]):
         value["contacts"] = contacts

@@ -17,6 +17,7 @@ import pytest
 import yaml
 
 from actions.fallback import fallback_messages
+from actions.faq import ADVISER_BUTTON, topic_button
 from actions.messages import form_messages, privacy_url, text
 from cyberbot.advice.answers import INSURER_IDS
 from cyberbot.advice.catalogue import load_catalogue
@@ -30,6 +31,7 @@ from cyberbot.channels.whatsapp.labels import (
     load_labels,
     row_label,
 )
+from cyberbot.content import load_content
 
 ROOT = Path(__file__).resolve().parents[2]
 LABELS_LOGGER = "cyberbot.channels.whatsapp.labels"
@@ -81,6 +83,12 @@ def _action_groups() -> Iterator[Group]:
         {"title": text("consent", "no_button"), "payload": "/deny"},
     ]
     yield text("consent", "quote", privacy_url=privacy_url()), consent
+    # "Bedoelt u …?" (actions/faq.py): any three topics and the adviser, in each country.
+    keys = list(load_content("faq_topics.yml")["titles"])
+    for country in ("nl", "be", None):
+        topics = [topic_button(key, country) for key in keys]
+        for start in range(0, len(topics), 3):
+            yield "Bedoelt u een van deze onderwerpen?", [*topics[start:start + 3], ADVISER_BUTTON]
 
 
 @lru_cache(maxsize=1)
@@ -102,7 +110,7 @@ def test_the_titles_come_from_every_source() -> None:
     titles = all_titles()
     expected = {
         "Wat is gedekt?",  # domain.yml
-        "Wat is niet gedekt?",  # data/faq_responses.yml
+        "Wat is niet gedekt?",  # data/faq_*.yml
         "Alleen ikzelf",  # form questions
         "Offerte aanvragen",  # after the advice
         "Spreek een adviseur",  # fallback

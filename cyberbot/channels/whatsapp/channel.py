@@ -31,11 +31,17 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from sqlalchemy.engine import Engine
 
-from cyberbot.channels.guard import never_silent
+from cyberbot.channels.admission import abuse_limits, over_limit, too_long
+from cyberbot.channels.guard import conversation_ref, never_silent
 from cyberbot.channels.whatsapp.config import ConfigError, WhatsAppConfig
 from cyberbot.channels.whatsapp.graph_client import GraphClient, GraphError
 from cyberbot.channels.whatsapp.inbound import InboundMessage, StatusUpdate, parse_webhook
-from cyberbot.channels.whatsapp.outbound import empty_reply, read_receipt, unsupported_reply
+from cyberbot.channels.whatsapp.outbound import (
+    empty_reply,
+    notice_reply,
+    read_receipt,
+    unsupported_reply,
+)
 from cyberbot.channels.whatsapp.output import WhatsAppOutput
 from cyberbot.channels.whatsapp.signature import signature_valid, verification_challenge
 from cyberbot.channels.whatsapp.store import (
@@ -48,6 +54,7 @@ from cyberbot.channels.whatsapp.store import (
     record_inbound,
     record_status,
 )
+from cyberbot.security.settings import settings
 
 logger = logging.getLogger(__name__)
 
@@ -236,6 +243,15 @@ class WhatsAppInput(InputChannel):
             return
         if message.kind == "text" and not message.text.strip():
             await output.send_body(message.sender, empty_reply(message.sender))
+            return
+        verdict = too_long(message.text, settings()) or await over_limit(
+            abuse_limits(), self.name(), message.sender, None
+        )
+        if verdict is not None:
+            logger.info("WhatsApp message of conversation %s refused: %s",
+                        conversation_ref(message.sender), verdict.reason)
+            if verdict.first:  # one notice per limit window: each message costs the site
+                await output.send_body(message.sender, notice_reply(message.sender, verdict.reply))
             return
         await handler(
             UserMessage(

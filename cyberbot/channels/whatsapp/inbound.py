@@ -30,6 +30,7 @@ _Content = tuple[MessageKind, str, str | None, str]
 _REPLY_KINDS: dict[str, MessageKind] = {"button_reply": "button", "list_reply": "list"}
 # Generous bounds: wamids are about 60 characters, unix times 10 digits.
 _MAX_ID_LENGTH = 512
+_WA_ID = re.compile(r"[0-9]{5,20}")
 _MAX_TIMESTAMP_DIGITS = 12
 # Field names worth quoting in a problem; anything else is described by its JSON kind.
 _NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
@@ -148,7 +149,7 @@ def _message(
         found.note(f"{where}: is {_kind(raw)}, not an object")
         return
     message_id = _id(raw.get("id"))
-    sender = _id(raw.get("from"))
+    sender = _wa_id(raw.get("from"))
     timestamp = _timestamp(raw.get("timestamp"))
     if message_id is None or sender is None or timestamp is None:
         _skip(where, found, id=message_id, **{"from": sender}, timestamp=timestamp)
@@ -291,6 +292,13 @@ def _text(value: Any) -> str | None:
 def _id(value: Any) -> str | None:
     text = _text(value)
     return text if text is not None and len(text) <= _MAX_ID_LENGTH else None
+
+
+def _wa_id(value: Any) -> str | None:
+    """A WhatsApp user id: the phone number's digits. Nothing else may name a WhatsApp
+    conversation, so its ids never meet those of the other channels (``web-…``, ``rest-…``)."""
+    text = _text(value)
+    return text if text is not None and _WA_ID.fullmatch(text) else None
 
 
 def _timestamp(value: Any) -> datetime | None:

@@ -126,6 +126,11 @@ def unsupported_reply(to: str) -> dict[str, Any]:
     return _text(to, to_whatsapp_markdown(load_labels().unsupported))
 
 
+def notice_reply(to: str, text: str) -> dict[str, Any]:
+    """A short notice of the channel's own (a limit, a message too long)."""
+    return _text(to, to_whatsapp_markdown(text))
+
+
 def empty_reply(to: str) -> dict[str, Any]:
     return _text(to, to_whatsapp_markdown(load_labels().empty))
 

@@ -1,0 +1,1 @@
+"""What protects the assistant from its clients: who may connect, how often, how much."""
