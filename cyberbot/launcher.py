@@ -2,7 +2,9 @@
 
 ``python -m cyberbot.launcher run`` serves the REST and socket.io channels on port 5005
 (HTTP API enabled, token-protected), the actions on port 5055 and the outbox worker that
-hands leads to advisors; Ctrl-C stops them all.
+hands leads to advisors, all on 127.0.0.1; Ctrl-C stops them all. The secrets they share
+come from the environment or the private ``.env`` and reach them through their
+environment, never their command lines.
 ``python -m cyberbot.launcher shell`` starts the action server and chats in the terminal.
 """
 
@@ -10,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import secrets
 import signal
 import subprocess
 import sys
@@ -18,71 +19,63 @@ import time
 from pathlib import Path
 from types import FrameType
 
+from cyberbot.security.local_secrets import RASA_AUTH_TOKEN, ensure_local_secrets, masked
+
 ENV_FILE = Path(".env")
-TOKEN_VARIABLE = "RASA_AUTH_TOKEN"
+VAR_DIR = Path("var")
 RASA_PORT = 5005
 ACTION_PORT = 5055
 SITE_PORT = 8080
 STOP_GRACE_SECONDS = 10.0
 
 
-def read_env_file(path: Path) -> dict[str, str]:
-    """Parse simple KEY=VALUE lines; comments and blank lines are ignored."""
-    values: dict[str, str] = {}
-    if not path.exists():
-        return values
-    for line in path.read_text().splitlines():
-        line = line.strip()
-        if not line or line.startswith("#") or "=" not in line:
-            continue
-        key, value = line.split("=", 1)
-        values[key.strip()] = value.strip()
-    return values
+def secure_local_files(var_dir: Path = VAR_DIR, env_file: Path = ENV_FILE) -> None:
+    """``var/`` only for its owner (0700), the databases and ``.env`` 0600, at every start;
+    files the processes create from now on are private too (umask 077)."""
+    os.umask(0o077)
+    var_dir.mkdir(mode=0o700, exist_ok=True)
+    var_dir.chmod(0o700)
+    for path in var_dir.rglob("*"):
+        path.chmod(0o700 if path.is_dir() else 0o600)
+    if env_file.exists():
+        env_file.chmod(0o600)
 
 
-def auth_token(environ: dict[str, str], env_file: Path = ENV_FILE) -> tuple[str, str]:
-    """Return (token, where it came from): the environment, .env, or newly generated."""
-    if environ.get(TOKEN_VARIABLE):
-        return environ[TOKEN_VARIABLE], "environment"
-    stored = read_env_file(env_file).get(TOKEN_VARIABLE)
-    if stored:
-        return stored, str(env_file)
-    token = secrets.token_urlsafe(32)
-    with env_file.open("a") as handle:
-        handle.write(f"{TOKEN_VARIABLE}={token}\n")
-    env_file.chmod(0o600)
-    return token, f"{env_file} (newly generated)"
+def server_environment(environ: dict[str, str], env_file: Path = ENV_FILE) -> dict[str, str]:
+    """The environment of every process: the caller's plus the shared secrets."""
+    return {**environ, **ensure_local_secrets(env_file, environ)}
 
 
-def rasa_bin() -> str:
-    return str(Path(sys.executable).with_name("rasa"))
+def python_module(module: str, *args: str) -> list[str]:
+    return [sys.executable, "-m", module, *args]
 
 
 def action_server_command(port: int = ACTION_PORT) -> list[str]:
-    return [rasa_bin(), "run", "actions", "--actions", "actions", "--port", str(port)]
+    """The actions, answering only Rasa (the shared secret comes from the environment)."""
+    return python_module("cyberbot.servers.action_server", "--port", str(port))
 
 
 def outbox_worker_command() -> list[str]:
     """Delivers stored leads to advisors and retries until each is delivered."""
-    return [sys.executable, "-m", "cyberbot.cli", "outbox", "work"]
+    return python_module("cyberbot.cli", "outbox", "work")
 
 
 def demo_site_command(port: int = SITE_PORT) -> list[str]:
     """The demo comparison site that carries the chat widget."""
-    return [sys.executable, "-m", "cyberbot.web.site", "--port", str(port),
-            "--server", f"http://localhost:{RASA_PORT}"]
+    return python_module("cyberbot.web.site", "--port", str(port),
+                         "--server", f"http://localhost:{RASA_PORT}")
 
 
-def rasa_server_command(token: str, port: int = RASA_PORT) -> list[str]:
-    return [
-        rasa_bin(), "run",
-        "--model", "models",
-        "--endpoints", "endpoints.yml",
-        "--credentials", "credentials.yml",
-        "--port", str(port),
-        "--enable-api", f"--auth-token={token}",  # "=": a token may start with "-"
-        "--cors", "*",
-    ]
+def rasa_server_command(port: int = RASA_PORT) -> list[str]:
+    """Rasa with the REST and socket.io channels; its API token comes from the environment."""
+    return python_module("cyberbot.servers.rasa_server", "--model", "models",
+                         "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
+                         "--port", str(port))
+
+
+def shell_command() -> list[str]:
+    return [str(Path(sys.executable).with_name("rasa")), "shell", "--model", "models",
+            "--endpoints", "endpoints.yml", "--interface", "127.0.0.1"]
 
 
 def stop_all(processes: list[subprocess.Popen[bytes]]) -> None:
@@ -124,34 +117,35 @@ def supervise(processes: list[subprocess.Popen[bytes]], main: subprocess.Popen[b
 
 
 def run() -> int:
-    Path("var").mkdir(exist_ok=True)
-    token, source = auth_token(dict(os.environ))
+    secure_local_files()
+    env = server_environment(dict(os.environ))
+    host = env.get("CYBERBOT_RASA_HOST") or "127.0.0.1"
     print(
-        f"Rasa server:   http://localhost:{RASA_PORT}  (REST: /webhooks/rest/webhook, "
-        f"socket.io: /socket.io)\n"
-        f"Action server: http://localhost:{ACTION_PORT}\n"
+        f"Rasa server:   http://{host}:{RASA_PORT}  (REST for trusted servers: "
+        "/webhooks/rest/webhook, socket.io: /socket.io)\n"
+        f"Action server: http://127.0.0.1:{ACTION_PORT} (answers Rasa only)\n"
         "Outbox worker: hands leads to advisors as configured in handoff.yml\n"
         f"Demo site with the chat widget: http://localhost:{SITE_PORT}\n"
         f"Operator console: http://localhost:{SITE_PORT}/operator  (first admin: "
         ".venv/bin/cyberbot operators add <email> --role admin)\n"
-        f"HTTP API token ({source}): {token}\n"
+        f"HTTP API token {masked(env[RASA_AUTH_TOKEN])} and the other secrets: in {ENV_FILE} "
+        "(mode 600) unless set in the environment\n"
         "Press Ctrl-C to stop.",
         flush=True,
     )
-    actions = subprocess.Popen(action_server_command())
-    worker = subprocess.Popen(outbox_worker_command())
-    site = subprocess.Popen(demo_site_command())
-    server = subprocess.Popen(rasa_server_command(token))
+    actions = subprocess.Popen(action_server_command(), env=env)
+    worker = subprocess.Popen(outbox_worker_command(), env=env)
+    site = subprocess.Popen(demo_site_command(), env=env)
+    server = subprocess.Popen(rasa_server_command(), env=env)
     return supervise([actions, worker, site, server], server)
 
 
 def shell() -> int:
-    Path("var").mkdir(exist_ok=True)
-    actions = subprocess.Popen(action_server_command(), stdout=subprocess.DEVNULL)
-    worker = subprocess.Popen(outbox_worker_command(), stdout=subprocess.DEVNULL)
-    chat = subprocess.Popen(
-        [rasa_bin(), "shell", "--model", "models", "--endpoints", "endpoints.yml"]
-    )
+    secure_local_files()
+    env = server_environment(dict(os.environ))
+    actions = subprocess.Popen(action_server_command(), stdout=subprocess.DEVNULL, env=env)
+    worker = subprocess.Popen(outbox_worker_command(), stdout=subprocess.DEVNULL, env=env)
+    chat = subprocess.Popen(shell_command(), env=env)
     return supervise([actions, worker, chat], chat)
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.receiver import WebhookReceiver
-from tests.e2e.servers import ROOT, BotServers, free_port, stop, wait_for
+from tests.e2e.servers import ROOT, BotServers, stop, wait_for
 from tests.whatsapp.fake_graph import FakeGraphAPI
 from tests.whatsapp.settings import whatsapp_environment
 
@@ -44,6 +44,10 @@ def bot(
             "CYBERBOT_WEBHOOK_SECRET": receiver.secret,
             "CYBERBOT_WEBHOOK_TIMEOUT": "5",
             "CYBERBOT_OUTBOX_POLL_SECONDS": "0.5",
+            # The limits per conversation of security.yml: no test conversation is longer.
+            # Per client they stay out of reach: every test talks from 127.0.0.1.
+            "CYBERBOT_LIMIT_MESSAGES_PER_MINUTE_PER_CONVERSATION": "20",
+            "CYBERBOT_LIMIT_LEADS_PER_HOUR_PER_CONVERSATION": "2",
             **whatsapp_environment(graph.url),
         },
     )
@@ -71,7 +75,7 @@ class Site:
 
 @pytest.fixture(scope="session")
 def site(bot: BotServers) -> Iterator[Site]:
-    port = free_port()
+    port = bot.site_port
     log = (bot.workdir / "site.log").open("ab")
     process = subprocess.Popen(
         [sys.executable, "-m", "cyberbot.web.site", "--port", str(port), "--server", bot.url],

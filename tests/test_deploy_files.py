@@ -6,6 +6,9 @@ run by the tests. What can be checked is checked: they parse, they agree with
 endpoints.production.yml and credentials.yml, their commands are valid command lines
 for `rasa run`, `rasa run actions` and `cyberbot`, and, where the tools are installed,
 `docker compose config` and `nginx -t` accept them.
+
+The Rasa and action servers run as ``python -m cyberbot.servers.rasa_server`` and
+``python -m cyberbot.servers.action_server``, whose own argument parsers check them.
 """
 
 from __future__ import annotations
@@ -104,24 +107,35 @@ def argv(command: Any) -> list[str]:
     return words
 
 
-@functools.cache
-def rasa_parser() -> argparse.ArgumentParser:
-    from rasa.__main__ import create_argument_parser
+RASA_SERVER = ["python", "-m", "cyberbot.servers.rasa_server"]
+ACTION_SERVER = ["python", "-m", "cyberbot.servers.action_server"]
+# What may never be on a command line (ps shows it to every local user).
+SECRETS = ("RASA_AUTH_TOKEN", "CYBERBOT_ACTION_TOKEN", "CYBERBOT_SESSION_SECRET",
+           "CYBERBOT_REST_TOKEN", "auth-token", "auth_token")
 
-    return create_argument_parser()
+
+def parse_rasa_server(words: list[str]) -> argparse.Namespace:
+    from cyberbot.servers.rasa_server import parse_arguments
+
+    assert words[:3] == RASA_SERVER, words
+    assert not any(secret in word for word in words for secret in SECRETS), words
+    return parse_arguments(words[3:])
 
 
-def parse_rasa(words: list[str]) -> argparse.Namespace:
-    assert words[0] == "rasa", words
-    return rasa_parser().parse_args(words[1:])
+def parse_action_server(words: list[str]) -> argparse.Namespace:
+    from cyberbot.servers.action_server import parse_arguments
+
+    assert words[:3] == ACTION_SERVER, words
+    assert not any(secret in word for word in words for secret in SECRETS), words
+    return parse_arguments(words[3:])
 
 
 def is_rasa_server(words: list[str]) -> bool:
-    return words[:2] == ["rasa", "run"] and "actions" not in words[2:3]
+    return words[:3] == RASA_SERVER
 
 
 def is_action_server(words: list[str]) -> bool:
-    return words[:3] == ["rasa", "run", "actions"]
+    return words[:3] == ACTION_SERVER
 
 
 def check_cyberbot_command(words: list[str]) -> None:
@@ -287,7 +301,17 @@ def test_replicas_have_identical_settings() -> None:
     assert services()["rasa-1"]["environment"] == services()["rasa-2"]["environment"]
     assert services()["rasa-1"]["command"] == services()["rasa-2"]["command"]
     assert services()["actions-1"]["environment"] == services()["actions-2"]["environment"]
-    assert "RASA_AUTH_TOKEN" in services()["rasa-1"]["environment"]
+    rasa = services()["rasa-1"]["environment"]
+    for name in ("RASA_AUTH_TOKEN", "CYBERBOT_SESSION_SECRET", "CYBERBOT_ACTION_TOKEN",
+                 "CYBERBOT_ALLOWED_ORIGINS"):
+        assert rasa[name], name
+    assert services()["actions-1"]["environment"]["CYBERBOT_ACTION_TOKEN"]
+
+
+def test_only_nginx_may_name_a_client_address() -> None:
+    (address,) = [net["ipv4_address"] for net in services()["nginx"]["networks"].values()]
+    for name in ("rasa-1", "rasa-2", "web"):
+        assert services()[name]["environment"]["CYBERBOT_TRUSTED_PROXIES"] == f"{address}/32"
 
 
 def test_action_calls_go_through_the_nginx_upstream_of_both_action_servers() -> None:
@@ -302,16 +326,15 @@ def test_commands_are_valid_command_lines() -> None:
     for name, service in app_services().items():
         words = argv(service["command"])
         if is_action_server(words):
-            args = parse_rasa(words)
-            assert args.func.__name__ == "run_actions" and args.actions == "actions", name
-            assert args.port == 5055, name
+            args = parse_action_server(words)
+            assert args.actions == "actions" and args.port == 5055, name
+            # On the compose network (not published): 127.0.0.1 would be out of reach.
+            assert args.host == "0.0.0.0", name
         elif is_rasa_server(words):
-            args = parse_rasa(words)
-            assert args.func.__name__ == "run", name
+            args = parse_rasa_server(words)
             assert args.endpoints == "endpoints.production.yml", name
             assert args.credentials == "credentials.yml", name
-            assert args.enable_api and args.auth_token == "${RASA_AUTH_TOKEN:?set RASA_AUTH_TOKEN}"
-            assert args.port == 5005, name
+            assert args.port == 5005 and args.host == "0.0.0.0", name
         else:
             check_cyberbot_command(words)
 
@@ -395,24 +418,31 @@ def test_socketio_is_sticky_with_the_websocket_upgrade() -> None:
     assert int(timeout.rstrip("s")) >= 60
 
 
-def test_webhooks_reach_any_replica_and_the_site_gets_the_rest() -> None:
-    webhooks = location("8080", "/webhooks/")
+def test_whatsapp_reaches_any_replica_and_the_site_gets_the_rest() -> None:
+    webhooks = location("8080", "/webhooks/whatsapp/")
     assert upstream_servers(proxied_upstream(webhooks)) == {"rasa-1:5005", "rasa-2:5005"}
     site = location("8080", "/")
     assert upstream_servers(proxied_upstream(site)) == {"web:8080"}
     # The console's CSRF check compares Origin with Host, port included.
     assert headers(site)["host"] == "$http_host"
-    # Rasa's HTTP API is not routed to the outside.
+    # Rasa's HTTP API and the REST channel (trusted servers only) are not routed outside.
     paths = {tuple(d.args) for d in http().walk() if d.name == "location"}
-    assert not {p for p in paths if p and p[0].startswith(("/conversations", "/model"))}
+    assert not {p for p in paths if p and p[0].startswith(
+        ("/conversations", "/model", "/webhooks/rest"))}
+    assert ("/webhooks/",) not in paths
 
 
-def test_request_bodies_up_to_the_rest_channel_limit_reach_rasa() -> None:
-    (size,) = [d.args[0] for d in http().walk() if d.name == "client_max_body_size"]
+def test_a_message_at_its_limit_reaches_rasa_and_bigger_bodies_do_not() -> None:
+    from cyberbot.channels.socketio import max_packet_bytes
+    from cyberbot.security.settings import load_settings
+
+    (server,) = [s for s in http().find("server")
+                 if any(listen.args[0] == "8080" for listen in s.find("listen"))]
+    (size,) = [d.args[0] for d in server.find("client_max_body_size")]
     units = {"k": 1024, "m": 1024 * 1024}
     number = int(size[:-1]) * units[size[-1].lower()] if size[-1].isalpha() else int(size)
-    max_chars = load_yaml(CREDENTIALS)["cyberbot.channels.rest.RestInput"]["max_message_chars"]
-    assert number >= max_chars * 12  # "\uXXXX\uXXXX" per character in the worst case
+    settings = load_settings({"CYBERBOT_SECURITY_CONFIG": str(ROOT / "security.yml")})
+    assert max_packet_bytes(settings) <= number <= 128 * 1024
 
 
 def test_nginx_accepts_the_configuration(tmp_path: Path) -> None:
@@ -518,9 +548,8 @@ def test_dockerfile_copies_everything_the_processes_read() -> None:
 
 def test_dockerfile_default_command_is_the_production_rasa_server() -> None:
     (command,) = [args for keyword, args in dockerfile() if keyword == "CMD"]
-    args = parse_rasa(argv(yaml.safe_load(command)))
-    assert args.endpoints == "endpoints.production.yml" and args.enable_api
-    assert args.auth_token.startswith("${RASA_AUTH_TOKEN:?")
+    args = parse_rasa_server(argv(yaml.safe_load(command)))
+    assert args.endpoints == "endpoints.production.yml" and args.host == "0.0.0.0"
 
 
 # --- Helm values and the Kubernetes guide -----------------------------------------------
@@ -633,9 +662,11 @@ def test_helm_values_carry_the_credentials_as_they_are() -> None:
 def test_helm_values_name_the_same_variables() -> None:
     values = rasa_values()
     assert variables_in(values["applicationSettings"]["endpoints"]) == endpoint_variables()
-    needed = endpoint_variables() | {"RASA_AUTH_TOKEN", "DATABASE_URL"}
+    needed = endpoint_variables() | {"RASA_AUTH_TOKEN", "DATABASE_URL", "CYBERBOT_SESSION_SECRET",
+                                     "CYBERBOT_ALLOWED_ORIGINS", "CYBERBOT_TRUSTED_PROXIES"}
     assert extra_env_names(values) >= needed
-    assert {"DATABASE_URL", "RASA_TELEMETRY_ENABLED"} <= extra_env_names(actions_values())
+    assert {"DATABASE_URL", "RASA_TELEMETRY_ENABLED", "CYBERBOT_ACTION_TOKEN"} <= extra_env_names(
+        actions_values())
 
 
 def test_helm_values_two_replicas_of_the_image_with_its_model() -> None:
@@ -654,16 +685,12 @@ def test_helm_values_two_replicas_of_the_image_with_its_model() -> None:
 
 def test_helm_commands_are_valid_command_lines() -> None:
     values = rasa_values()
-    words = [*values["command"], *values["args"]]
-    args = parse_rasa([w.replace("$(RASA_AUTH_TOKEN)", "token") for w in words])
-    assert args.func.__name__ == "run" and args.enable_api and args.auth_token == "token"
+    args = parse_rasa_server([*values["command"], *values["args"]])
     assert args.model == "models" and args.endpoints == "endpoints.yml"
-    assert args.credentials == "credentials.yml"
-    assert "--auth-token=$(RASA_AUTH_TOKEN)" in values["args"]
+    assert args.credentials == "credentials.yml" and args.host == "0.0.0.0"
     actions = actions_values()
-    args = parse_rasa([*actions["command"], *actions["args"]])
-    assert args.func.__name__ == "run_actions"
-    assert args.port == actions["applicationSettings"]["port"]
+    args = parse_action_server([*actions["command"], *actions["args"]])
+    assert args.port == actions["applicationSettings"]["port"] and args.host == "0.0.0.0"
 
 
 def test_socketio_ingress_is_sticky_by_cookie() -> None:

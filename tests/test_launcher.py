@@ -16,47 +16,66 @@ import pytest
 from cyberbot import launcher
 from cyberbot.launcher import (
     action_server_command,
-    auth_token,
     demo_site_command,
     outbox_worker_command,
     rasa_server_command,
-    read_env_file,
+    secure_local_files,
+    server_environment,
+    shell_command,
     supervise,
 )
+from cyberbot.security.local_secrets import LOCAL_SECRETS
 
 
-def test_token_from_environment_wins(tmp_path: Path) -> None:
+def test_every_process_gets_the_secrets_through_its_environment(tmp_path: Path) -> None:
     env_file = tmp_path / ".env"
-    env_file.write_text("RASA_AUTH_TOKEN=from-file\n")
-    assert auth_token({"RASA_AUTH_TOKEN": "from-env"}, env_file) == ("from-env", "environment")
-
-
-def test_token_is_generated_once_and_kept_private(tmp_path: Path) -> None:
-    env_file = tmp_path / ".env"
-    first, source = auth_token({}, env_file)
-    assert "newly generated" in source
-    assert len(first) >= 40
+    env = server_environment({"PATH": "/bin", "RASA_AUTH_TOKEN": "from-env"}, env_file)
+    assert env["PATH"] == "/bin" and env["RASA_AUTH_TOKEN"] == "from-env"
+    assert all(env[name] for name in LOCAL_SECRETS)
+    # what was generated is kept, privately, for the next start
     assert stat.S_IMODE(env_file.stat().st_mode) == 0o600
-    second, source = auth_token({}, env_file)
-    assert second == first
-    assert source == str(env_file)
+    again = server_environment({"PATH": "/bin"}, env_file)
+    assert again["CYBERBOT_SESSION_SECRET"] == env["CYBERBOT_SESSION_SECRET"]
+    assert "from-env" not in env_file.read_text()
 
 
-def test_env_file_parsing_ignores_comments_and_blank_lines(tmp_path: Path) -> None:
-    env_file = tmp_path / ".env"
-    env_file.write_text("# comment\n\nA = 1\nB=two=2\nnot a pair\n")
-    assert read_env_file(env_file) == {"A": "1", "B": "two=2"}
-    assert read_env_file(tmp_path / "missing") == {}
+def test_no_secret_is_on_any_command_line(tmp_path: Path) -> None:
+    env = server_environment({}, tmp_path / ".env")
+    commands = [rasa_server_command(), action_server_command(), demo_site_command(),
+                outbox_worker_command(), shell_command()]
+    for command in commands:
+        for name in LOCAL_SECRETS:
+            assert not any(env[name] in argument for argument in command), (name, command)
+    assert not any("--auth-token" in argument for command in commands for argument in command)
 
 
-def test_rasa_server_is_started_with_api_token_and_both_channels() -> None:
-    command = rasa_server_command("-starts-with-a-dash", port=5005)
-    assert command[1:2] == ["run"]
-    # one argument with "=", or argparse would take a token starting with "-" for an option
-    assert "--auth-token=-starts-with-a-dash" in command
-    assert "--enable-api" in command
-    assert command[command.index("--credentials") + 1] == "credentials.yml"
-    assert command[command.index("--port") + 1] == "5005"
+def test_rasa_and_the_actions_start_through_the_projects_servers() -> None:
+    rasa = rasa_server_command(port=5005)
+    assert rasa[:3] == [sys.executable, "-m", "cyberbot.servers.rasa_server"]
+    assert rasa[rasa.index("--credentials") + 1] == "credentials.yml"
+    assert rasa[rasa.index("--port") + 1] == "5005"
+    actions = action_server_command(5055)
+    assert actions[:3] == [sys.executable, "-m", "cyberbot.servers.action_server"]
+    assert "--host" not in actions  # 127.0.0.1 by default
+    assert shell_command()[shell_command().index("--interface") + 1] == "127.0.0.1"
+
+
+def test_local_files_are_made_private_at_every_start(tmp_path: Path) -> None:
+    var, env_file = tmp_path / "var", tmp_path / ".env"
+    (var / "review").mkdir(parents=True)
+    for path in (var / "leads.db", var / "tracker.db", var / "review" / "x.yml", env_file):
+        path.write_text("")
+        path.chmod(0o644)
+    var.chmod(0o755)
+    umask = os.umask(0o022)
+    try:
+        secure_local_files(var, env_file)
+        assert os.umask(0o022) == 0o077  # what the processes create is private too
+    finally:
+        os.umask(umask)
+    assert stat.S_IMODE(var.stat().st_mode) == 0o700
+    for path in (var / "leads.db", var / "tracker.db", var / "review" / "x.yml", env_file):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
 
 
 def test_outbox_worker_runs_the_cli_with_this_interpreter() -> None:
@@ -70,12 +89,6 @@ def test_demo_site_points_the_widget_at_the_rasa_server() -> None:
     assert command[:3] == [sys.executable, "-m", "cyberbot.web.site"]
     assert command[command.index("--port") + 1] == "8080"
     assert command[command.index("--server") + 1] == "http://localhost:5005"
-
-
-def test_action_server_command_serves_the_actions_package() -> None:
-    command = action_server_command(5055)
-    assert command[1:3] == ["run", "actions"]
-    assert command[command.index("--actions") + 1] == "actions"
 
 
 def test_supervise_stops_the_others_when_one_process_ends() -> None:

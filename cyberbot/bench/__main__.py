@@ -18,7 +18,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 
@@ -130,19 +130,21 @@ class Target:
     urls: list[str]
     pids: dict[str, int]
     setup_seconds: dict[str, float]
+    # What the REST channel needs: our REST token; the bare reference needs nothing.
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 def measure(target: Target, plan: Plan, scenarios: Sequence[Scenario],
             long_turns: Sequence[Turn] | None) -> ProfileResult:
     print(f"Measuring {target.title}: {plan.users} visitors", flush=True)
     meter = CpuMeter(target.pids)
-    run = run_load(target.urls, scenarios, plan, on_warm=meter.start)
+    run = run_load(target.urls, scenarios, plan, on_warm=meter.start, headers=target.headers)
     cpu = meter.stop()
     memory = {name: resident_memory(pid) for name, pid in target.pids.items()}
     long = None
     if long_turns is not None:
         print(f"Long conversation on {target.title}", flush=True)
-        long = long_conversation.measure(target.urls[0], long_turns)
+        long = long_conversation.measure(target.urls[0], long_turns, headers=target.headers)
     return ProfileResult(
         name=target.name, title=target.title, summary=run.summary(), cpu=cpu, memory=memory,
         errors=[f"{s.scenario} turn {s.turn}: {s.error}" for s in run.errors],
@@ -161,8 +163,8 @@ def running(cluster: Cluster, name: str, title: str) -> Iterator[Target]:
                 if replica.process is not None}
         if cluster.worker_process is not None:
             pids["worker"] = cluster.worker_process.pid
-        yield Target(name, title, cluster.urls, pids,
-                     {"start": time.monotonic() - started})
+        yield Target(name, title, cluster.urls, pids, {"start": time.monotonic() - started},
+                     {"Authorization": f"Bearer {cluster.rest_token}"})
     finally:
         cluster.stop()
 

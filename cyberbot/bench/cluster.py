@@ -28,9 +28,47 @@ from aio_pika.exceptions import AMQPError
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from cyberbot.security.local_secrets import (
+    ACTION_TOKEN,
+    RASA_AUTH_TOKEN,
+    REST_TOKEN,
+    SESSION_SECRET,
+)
+from cyberbot.security.settings import Limits
+
 ROOT = Path(__file__).resolve().parents[2]
 RASA = str(Path(sys.executable).with_name("rasa"))
 START_TIMEOUT = 300.0
+# Load and test clients send far faster than a person: the limits are counted (their
+# cost is part of every message) but set out of reach. The limit tests set their own.
+OUT_OF_REACH_LIMITS = {f"CYBERBOT_LIMIT_{name.upper()}": "1000000" for name in Limits.__fields__}
+
+
+def new_secrets() -> dict[str, str]:
+    """The shared secrets of one run (the processes get them through their environment)."""
+    return {name: secrets.token_urlsafe(32)
+            for name in (RASA_AUTH_TOKEN, ACTION_TOKEN, SESSION_SECRET, REST_TOKEN)}
+
+
+def action_server_command(port: int) -> list[str]:
+    return [sys.executable, "-m", "cyberbot.servers.action_server", "--port", str(port)]
+
+
+def rasa_server_command(model: str, endpoints: Path, port: int) -> list[str]:
+    return [sys.executable, "-m", "cyberbot.servers.rasa_server", "--model", model,
+            "--endpoints", str(endpoints), "--credentials", "credentials.yml",
+            "--port", str(port)]
+
+
+def endpoints_file(path: Path, action_url: str, tracker_db: Path) -> Path:
+    """An endpoints file for the default profile: the action server and a SQLite store."""
+    path.write_text(
+        f'action_endpoint:\n  url: "{action_url}"\n  headers:\n'
+        "    X-Cyberbot-Action-Token: ${CYBERBOT_ACTION_TOKEN}\n"
+        "tracker_store:\n  type: cyberbot.tracker_store.CompactingSQLTrackerStore\n"
+        f'  dialect: sqlite\n  db: "{tracker_db}"\n'
+    )
+    return path
 POSTGRES_ADMIN_URL = os.environ.get(
     "CYBERBOT_POSTGRES_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
@@ -143,7 +181,7 @@ class Cluster:
     extra_env: dict[str, str] = field(default_factory=dict)
     model: str = "models"
     worker: bool = True
-    token: str = field(default_factory=lambda: secrets.token_urlsafe(16))
+    secrets: dict[str, str] = field(default_factory=new_secrets)
     rasa: list[Replica] = field(default_factory=list)
     actions: list[Replica] = field(default_factory=list)
     worker_process: subprocess.Popen[bytes] | None = None
@@ -162,9 +200,20 @@ class Cluster:
             "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
             "RASA_TELEMETRY_ENABLED": "false",
             "CYBERBOT_HANDOFF_CONFIG": str(handoff),
+            **OUT_OF_REACH_LIMITS,
+            **self.secrets,
             **(self.production_env or {"DATABASE_URL": f"sqlite:///{self.workdir / 'leads.db'}"}),
             **self.extra_env,
         }
+
+    @property
+    def token(self) -> str:
+        """The token of Rasa's HTTP API."""
+        return self.secrets[RASA_AUTH_TOKEN]
+
+    @property
+    def rest_token(self) -> str:
+        return self.secrets[REST_TOKEN]
 
     @property
     def urls(self) -> list[str]:
@@ -193,7 +242,7 @@ class Cluster:
     def start_actions(self, replica: Replica) -> None:
         log = (self.workdir / f"{replica.name}.log").open("ab")
         replica.process = subprocess.Popen(
-            [RASA, "run", "actions", "--actions", "actions", "--port", str(replica.port)],
+            action_server_command(replica.port),
             cwd=ROOT, env=self.base_env, stdout=log, stderr=subprocess.STDOUT,
         )
 
@@ -205,9 +254,7 @@ class Cluster:
         endpoints = self._endpoints(action)
         log = (self.workdir / f"{replica.name}.log").open("ab")
         replica.process = subprocess.Popen(
-            [RASA, "run", "--model", self.model, "--endpoints", str(endpoints),
-             "--credentials", "credentials.yml", "--port", str(replica.port),
-             "--enable-api", f"--auth-token={self.token}"],
+            rasa_server_command(self.model, endpoints, replica.port),
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
         )
         if wait:
@@ -216,14 +263,8 @@ class Cluster:
     def _endpoints(self, action: Replica) -> Path:
         if self.production_env is not None:
             return ROOT / "endpoints.production.yml"
-        path = self.workdir / f"endpoints-{action.name}.yml"
-        tracker = self.workdir / "tracker.db"
-        path.write_text(
-            f'action_endpoint:\n  url: "{action.url}/webhook"\n'
-            "tracker_store:\n  type: cyberbot.tracker_store.CompactingSQLTrackerStore\n"
-            f'  dialect: sqlite\n  db: "{tracker}"\n'
-        )
-        return path
+        return endpoints_file(self.workdir / f"endpoints-{action.name}.yml",
+                              f"{action.url}/webhook", self.workdir / "tracker.db")
 
     def kill(self, replica: Replica) -> None:
         """Kill a replica without warning, as a crash or an OOM kill would."""

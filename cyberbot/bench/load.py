@@ -17,7 +17,7 @@ import itertools
 import json
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import aiohttp
@@ -95,19 +95,28 @@ async def say(
     return latency, None
 
 
-def client_session(connections: int) -> aiohttp.ClientSession:
+def client_session(
+    connections: int, headers: Mapping[str, str] | None = None
+) -> aiohttp.ClientSession:
+    """A session for the REST channel; ``headers`` carry its token where one is needed."""
     return aiohttp.ClientSession(
         timeout=aiohttp.ClientTimeout(total=REQUEST_TIMEOUT),
         connector=aiohttp.TCPConnector(limit=connections),
+        headers=dict(headers or {}),
     )
 
 
 class _Load:
     def __init__(
-        self, urls: Sequence[str], scenarios: Sequence[Scenario], plan: Plan
+        self,
+        urls: Sequence[str],
+        scenarios: Sequence[Scenario],
+        plan: Plan,
+        headers: Mapping[str, str] | None = None,
     ) -> None:
         if not urls or not scenarios:
             raise ValueError("no URL or no scenario")
+        self.headers = headers
         self.urls = itertools.cycle(urls)
         self.scenarios = scenarios
         self.plan = plan
@@ -150,7 +159,7 @@ class _Load:
         on_warm()
 
     async def drive(self, on_warm: Callable[[], None]) -> LoadRun:
-        async with client_session(self.plan.users) as session:
+        async with client_session(self.plan.users, self.headers) as session:
             visitors = [self.visitor(session, number) for number in range(self.plan.users)]
             await asyncio.gather(self.warm_up(on_warm), *visitors)
         measured = [sample for sample in self.samples if sample.started >= self.plan.warmup]
@@ -165,6 +174,7 @@ def run_load(
     scenarios: Sequence[Scenario],
     plan: Plan,
     on_warm: Callable[[], None] = lambda: None,
+    headers: Mapping[str, str] | None = None,
 ) -> LoadRun:
     """Run the load; `on_warm` is called when the warm-up ends and measuring begins."""
-    return asyncio.run(_Load(urls, scenarios, plan).drive(on_warm))
+    return asyncio.run(_Load(urls, scenarios, plan, headers).drive(on_warm))

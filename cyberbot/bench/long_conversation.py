@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from cyberbot.bench.load import client_session, say
@@ -22,11 +22,13 @@ class LongConversation:
     errors: list[str]
 
 
-async def _converse(url: str, turns: Sequence[Turn], count: int) -> tuple[list[float], list[str]]:
+async def _converse(
+    url: str, turns: Sequence[Turn], count: int, headers: Mapping[str, str] | None
+) -> tuple[list[float], list[str]]:
     sender = f"bench-long-{uuid.uuid4().hex[:8]}"
     latencies: list[float] = []
     errors: list[str] = []
-    async with client_session(1) as session:
+    async with client_session(1, headers) as session:
         for number, turn in enumerate(itertools.islice(itertools.cycle(turns), count), start=1):
             latency, error = await say(session, url, sender, turn)
             latencies.append(latency)
@@ -35,7 +37,12 @@ async def _converse(url: str, turns: Sequence[Turn], count: int) -> tuple[list[f
     return latencies, errors
 
 
-def measure(url: str, turns: Sequence[Turn], count: int = TURNS) -> LongConversation:
+def measure(
+    url: str,
+    turns: Sequence[Turn],
+    count: int = TURNS,
+    headers: Mapping[str, str] | None = None,
+) -> LongConversation:
     """`count` turns in one conversation at `url`; a failed turn is listed, not retried."""
-    latencies, errors = asyncio.run(_converse(url, turns, count))
+    latencies, errors = asyncio.run(_converse(url, turns, count, headers))
     return LongConversation(turn_figures(latencies), errors)

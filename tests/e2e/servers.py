@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -11,9 +10,22 @@ from typing import Any
 
 import requests
 
-from cyberbot.bench.cluster import RASA, ROOT, free_port, stop_process, wait_until_up
+from cyberbot.bench.cluster import (
+    OUT_OF_REACH_LIMITS,
+    RASA,
+    ROOT,
+    action_server_command,
+    endpoints_file,
+    free_port,
+    new_secrets,
+    rasa_server_command,
+    stop_process,
+    wait_until_up,
+)
+from cyberbot.channels.rest import conversation_id as rest_conversation
+from cyberbot.security.local_secrets import RASA_AUTH_TOKEN, REST_TOKEN
 
-__all__ = ["RASA", "ROOT", "BotServers", "free_port", "stop", "wait_for"]
+__all__ = ["RASA", "ROOT", "BotServers", "free_port", "rest_conversation", "stop", "wait_for"]
 
 # The process helpers are the ones `make bench` and the scale-out tests use.
 wait_for = wait_until_up
@@ -28,14 +40,14 @@ class BotServers:
         self.workdir = workdir
         self.rasa_port = free_port()
         self.action_port = free_port()
-        self.token = secrets.token_urlsafe(16)
-        self.endpoints = workdir / "endpoints.yml"
-        self.endpoints.write_text(
-            f'action_endpoint:\n  url: "http://127.0.0.1:{self.action_port}/webhook"\n'
-            "tracker_store:\n  type: cyberbot.tracker_store.CompactingSQLTrackerStore\n"
-            "  dialect: sqlite\n"
-            f'  db: "{workdir / "tracker.db"}"\n'
-        )
+        # The demo site's port is chosen now: Rasa admits socket.io only from its origin.
+        self.site_port = free_port()
+        self.secrets = new_secrets()
+        self.token = self.secrets[RASA_AUTH_TOKEN]
+        self.rest_token = self.secrets[REST_TOKEN]
+        self.endpoints = endpoints_file(workdir / "endpoints.yml",
+                                        f"http://127.0.0.1:{self.action_port}/webhook",
+                                        workdir / "tracker.db")
         self.rasa: subprocess.Popen[bytes] | None = None
         self.actions: subprocess.Popen[bytes] | None = None
         self.worker: subprocess.Popen[bytes] | None = None
@@ -45,17 +57,27 @@ class BotServers:
         self._env = {
             **os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "RASA_TELEMETRY_ENABLED": "false",
             "DATABASE_URL": self.database_url,
-            "CYBERBOT_HANDOFF_CONFIG": str(handoff), **(env or {}),
+            "CYBERBOT_HANDOFF_CONFIG": str(handoff),
+            "CYBERBOT_ALLOWED_ORIGINS": f"{self.site_url},http://localhost:{self.site_port}",
+            **OUT_OF_REACH_LIMITS, **self.secrets, **(env or {}),
         }
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.rasa_port}"
 
+    @property
+    def site_url(self) -> str:
+        return f"http://127.0.0.1:{self.site_port}"
+
+    @property
+    def rest_headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.rest_token}"}
+
     def start_actions(self) -> None:
         log = (self.workdir / "actions.log").open("ab")
         self.actions = subprocess.Popen(
-            [RASA, "run", "actions", "--actions", "actions", "--port", str(self.action_port)],
+            action_server_command(self.action_port),
             cwd=ROOT, env=self._env, stdout=log, stderr=subprocess.STDOUT,
         )
         wait_for(f"http://127.0.0.1:{self.action_port}/health", self.actions)
@@ -88,9 +110,7 @@ class BotServers:
     def start_rasa(self) -> None:
         log = (self.workdir / "rasa.log").open("ab")
         self.rasa = subprocess.Popen(
-            [RASA, "run", "--model", "models", "--endpoints", str(self.endpoints),
-             "--credentials", "credentials.yml", "--port", str(self.rasa_port),
-             "--enable-api", f"--auth-token={self.token}"],
+            rasa_server_command("models", self.endpoints, self.rasa_port),
             cwd=ROOT, env=self._env, stdout=log, stderr=subprocess.STDOUT,
         )
         wait_for(f"{self.url}/webhooks/rest/", self.rasa)
@@ -114,15 +134,25 @@ class BotServers:
         reply = requests.post(
             f"{self.url}/webhooks/rest/webhook",
             json={"sender": sender, "message": message},
-            timeout=60,
+            headers=self.rest_headers, timeout=60,
         )
         reply.raise_for_status()
         result: list[dict[str, Any]] = reply.json()
         return result
 
-    def tracker(self, sender: str) -> dict[str, Any]:
+    def consent_events(self, conversation_id: str, form: str) -> list[dict[str, Any]]:
+        """Slot events of a consent given for ``form`` in the conversation's current session
+        (as the form's validation would record it)."""
+        events = self.tracker(conversation_id)["events"]
+        started = [event for event in events if event["event"] == "session_started"][-1]
+        scope = f"{form}@{float(started['timestamp']):.6f}"
+        return [{"event": "slot", "name": "consent", "value": True},
+                {"event": "slot", "name": "consent_session", "value": scope}]
+
+    def tracker(self, conversation_id: str) -> dict[str, Any]:
+        """The tracker of a conversation (a REST sender's is ``rest_conversation(sender)``)."""
         reply = requests.get(
-            f"{self.url}/conversations/{sender}/tracker",
+            f"{self.url}/conversations/{conversation_id}/tracker",
             params={"token": self.token}, timeout=30,
         )
         reply.raise_for_status()

@@ -3,11 +3,17 @@ production profile, endpoints.production.yml), on the services running on this m
 
 Messages of one conversation go to either replica, as a load balancer without sticky
 sessions would send them; Redis's lock store makes one replica at a time handle a
-conversation, PostgreSQL holds the trackers, the leads and the outbox.
+conversation, PostgreSQL holds the trackers, the leads and the outbox, and Redis the
+abuse limits, which both replicas count together. The cluster runs with the default
+limits of security.yml; as behind nginx, each visitor's address comes in
+X-Forwarded-For from a trusted proxy (this test, on 127.0.0.1).
 """
 
 from __future__ import annotations
 
+import hashlib
+import ipaddress
+import queue
 import re
 import secrets
 import subprocess
@@ -19,6 +25,7 @@ from typing import Any
 
 import pytest
 import requests
+import socketio
 from sqlalchemy import create_engine, func, select
 
 from cyberbot.bench.cluster import (
@@ -29,8 +36,10 @@ from cyberbot.bench.cluster import (
     production_environment,
     stop_process,
 )
+from cyberbot.channels.rest import conversation_id as rest_conversation
 from cyberbot.console.models import conversations as console_conversations
 from cyberbot.leads.models import leads
+from cyberbot.security.settings import Limits
 from tests.e2e.receiver import WebhookReceiver
 
 pytestmark = pytest.mark.e2e
@@ -50,7 +59,11 @@ def cluster(
             production_env=environment,
             extra_env={"CYBERBOT_WEBHOOK_URL": receiver.url,
                        "CYBERBOT_WEBHOOK_SECRET": receiver.secret,
-                       "CYBERBOT_OUTBOX_POLL_SECONDS": "0.5"},
+                       "CYBERBOT_OUTBOX_POLL_SECONDS": "0.5",
+                       # The limits of security.yml, with this test as the trusted proxy.
+                       **{f"CYBERBOT_LIMIT_{name.upper()}": str(field.default)
+                          for name, field in Limits.__fields__.items()},
+                       "CYBERBOT_TRUSTED_PROXIES": "127.0.0.1/32"},
         )
         # A second outbox worker: two workers and two action servers all try to deliver.
         log = (workdir / "worker-2.log").open("ab")
@@ -72,15 +85,31 @@ def cluster(
                     print("\n".join(errors[-10:]))
 
 
-def say(url: str, sender: str, message: str) -> str:
-    reply = requests.post(f"{url}/webhooks/rest/webhook",
-                          json={"sender": sender, "message": message}, timeout=120)
+def visitor_address(sender: str) -> str:
+    """A client address of each visitor's own, as nginx would forward it."""
+    number = int.from_bytes(hashlib.sha256(sender.encode()).digest()[:3], "big")
+    return str(ipaddress.ip_address("10.0.0.0") + number)
+
+
+def post(cluster: Cluster, url: str, sender: str, message: str,
+         client: str | None = None) -> requests.Response:
+    return requests.post(
+        f"{url}/webhooks/rest/webhook", json={"sender": sender, "message": message},
+        headers={"Authorization": f"Bearer {cluster.rest_token}",
+                 "X-Forwarded-For": client or visitor_address(sender)},
+        timeout=120,
+    )
+
+
+def say(cluster: Cluster, url: str, sender: str, message: str) -> str:
+    reply = post(cluster, url, sender, message)
     reply.raise_for_status()
     return "\n".join(str(part.get("text", "")) for part in reply.json())
 
 
 def tracker(cluster: Cluster, url: str, sender: str) -> dict[str, Any]:
-    reply = requests.get(f"{url}/conversations/{sender}/tracker",
+    """The tracker of a REST sender's conversation."""
+    reply = requests.get(f"{url}/conversations/{rest_conversation(sender)}/tracker",
                          params={"token": cluster.token}, timeout=60)
     reply.raise_for_status()
     result: dict[str, Any] = reply.json()
@@ -90,12 +119,12 @@ def tracker(cluster: Cluster, url: str, sender: str) -> dict[str, Any]:
 def quote(cluster: Cluster, sender: str, first_replica: int = 0) -> str:
     """A whole quote conversation, each message to the next replica; returns the reference."""
     messages = [
-        "Ik wil een offerte voor mijn webshop met 12 medewerkers en 1,2 miljoen omzet",
+        "Ik wil een offerte voor mijn webshop in Utrecht met 12 medewerkers en 1,2 miljoen omzet",
         "Hiscox", "ja", "Jan de Vries", "Pixelwerk", f"{sender}@pixelwerk.nl", "06-12345678",
     ]
     reply = ""
     for number, message in enumerate(messages):
-        reply = say(cluster.urls[(first_replica + number) % 2], sender, message)
+        reply = say(cluster, cluster.urls[(first_replica + number) % 2], sender, message)
     found = REFERENCE.search(reply)
     assert found, reply
     return found.group(0)
@@ -106,20 +135,21 @@ def test_one_conversation_alternating_between_replicas_stays_consistent(
 ) -> None:
     sender = f"alternating-{secrets.token_hex(4)}"
     steps = [
-        ("Ik wil advies voor mijn webshop met 12 medewerkers en 1,2 miljoen omzet",
+        ("Ik wil advies voor mijn webshop in Utrecht met 12 medewerkers en 1,2 miljoen omzet",
          "Verenigde Staten"),
         ("nee", "persoonsgegevens"),
         ("Is een cyberverzekering verplicht?", "persoonsgegevens"),  # an FAQ in the form
         ("ja", "belangrijkst"),
-        ("Zo breed mogelijk verzekerd", "advies"),
+        ("Zo breed mogelijk verzekerd", "Vergelijking van AIG, Hiscox en Chubb"),
     ]
     for number, (message, expected) in enumerate(steps):
-        assert expected in say(cluster.urls[number % 2], sender, message)
+        assert expected in say(cluster, cluster.urls[number % 2], sender, message)
     first, second = (tracker(cluster, url, sender) for url in cluster.urls)
     assert first["events"] == second["events"]
     users = [event["text"] for event in first["events"] if event["event"] == "user"]
     assert users == [message for message, _ in steps]
     slots = first["slots"]
+    assert slots["country"] == "nl"
     assert slots["sector"] == "detailhandel" and slots["employees"] == 12
     assert slots["usa_canada"] is False and slots["personal_data"] is True
     assert sorted(slots["recommended_insurers"]) == ["aig", "chubb", "hiscox"]
@@ -138,29 +168,29 @@ def test_fifty_concurrent_conversations_each_store_and_deliver_their_lead_once(
     with engine.connect() as connection:
         stored = connection.execute(
             select(leads.c.conversation_id, func.count())
-            .where(leads.c.conversation_id.in_(senders))
+            .where(leads.c.conversation_id.in_([rest_conversation(s) for s in senders]))
             .group_by(leads.c.conversation_id)
         ).all()
     engine.dispose()
-    assert sorted(stored) == sorted((sender, 1) for sender in senders)
+    assert sorted(stored) == sorted((rest_conversation(sender), 1) for sender in senders)
     for reference in references:
         receiver.wait_for(reference, timeout=120)
     # The receiver serves the whole test session: other bots' leads may share a reference.
     for sender, reference in zip(senders, references, strict=True):
         ours = [r for r in receiver.accepted_for(reference)
-                if r.payload["lead"]["conversation_id"] == sender]
+                if r.payload["lead"]["conversation_id"] == rest_conversation(sender)]
         assert len(ours) == 1, reference
 
 
 def test_a_replica_killed_mid_conversation_loses_nothing(cluster: Cluster) -> None:
     sender = f"killed-{secrets.token_hex(4)}"
     first, second = cluster.rasa
-    assert "Verenigde Staten" in say(first.url, sender, "Ik wil advies voor mijn bouwbedrijf met "
-                                     "8 medewerkers en 600.000 euro omzet")
-    assert "persoonsgegevens" in say(first.url, sender, "nee")
+    assert "Verenigde Staten" in say(cluster, first.url, sender, "Ik wil advies voor mijn "
+                                     "bouwbedrijf met 8 medewerkers en 600.000 euro omzet")
+    assert "persoonsgegevens" in say(cluster, first.url, sender, "nee")
     cluster.kill(first)
     try:
-        reply = say(second.url, sender, "ja")
+        reply = say(cluster, second.url, sender, "ja")
         assert "online" in reply or "belangrijkst" in reply
         state = tracker(cluster, second.url, sender)
         assert state["slots"]["usa_canada"] is False
@@ -185,14 +215,14 @@ def test_the_console_index_follows_the_event_broker(cluster: Cluster) -> None:
     try:
         time.sleep(5)  # connected and caught up with what is already there
         sender = f"followed-{secrets.token_hex(4)}"
-        say(cluster.urls[0], sender, "Wat kost een cyberverzekering?")
+        say(cluster, cluster.urls[0], sender, "Wat kost een cyberverzekering?")
         deadline = time.monotonic() + 30
         found = None
         while found is None and time.monotonic() < deadline:
             with engine.connect() as connection:
                 found = connection.execute(
                     select(console_conversations.c.turns, console_conversations.c.faq_answered)
-                    .where(console_conversations.c.conversation_id == sender)
+                    .where(console_conversations.c.conversation_id == rest_conversation(sender))
                 ).first()
             time.sleep(0.5)
         assert found is not None, "the follower did not index the new conversation"
@@ -202,3 +232,73 @@ def test_the_console_index_follows_the_event_broker(cluster: Cluster) -> None:
         stop_process(follower)
     assert follower.returncode == 0
     assert "events consumed" in (cluster.workdir / "follow.log").read_text()
+
+
+# ----- ids and limits on the production profile -----------------------------------------
+
+
+def socket_client(url: str, events: queue.Queue[tuple[str, Any]]) -> socketio.Client:
+    """A socket.io client (polling: see ../shared/domain/channels.md) from the site's origin."""
+    client = socketio.Client()
+    client.on("session_confirm", lambda data: events.put(("session_confirm", data)))
+    client.on("bot_uttered", lambda data: events.put(("bot_uttered", data)))
+    client.connect(url, transports=["polling"], headers={"Origin": "http://localhost:8080"})
+    return client
+
+
+def test_a_signed_session_id_continues_on_the_other_replica_and_a_forged_one_does_not(
+    cluster: Cluster,
+) -> None:
+    first, second = cluster.urls
+    events: queue.Queue[tuple[str, Any]] = queue.Queue()
+    client = socket_client(first, events)
+    try:
+        client.emit("session_request", {"session_id": None})
+        name, token = events.get(timeout=30)
+        assert name == "session_confirm"
+        client.emit("user_uttered", {"message": "hallo", "session_id": token})
+        assert events.get(timeout=60)[0] == "bot_uttered"
+    finally:
+        client.disconnect()
+    conversation = token.split(".")[0]
+    other: queue.Queue[tuple[str, Any]] = queue.Queue()
+    client = socket_client(second, other)
+    try:
+        client.emit("session_request", {"session_id": token})
+        assert other.get(timeout=30) == ("session_confirm", token)
+        client.emit("user_uttered", {"message": "Wat kost het?", "session_id": token})
+        assert other.get(timeout=60)[0] == "bot_uttered"
+        forged = conversation[:-1] + ("0" if conversation[-1] != "0" else "1") + "." + (
+            token.split(".")[1])
+        client.emit("session_request", {"session_id": forged})
+        name, fresh = other.get(timeout=30)
+        assert name == "session_confirm" and fresh.split(".")[0] not in (
+            conversation, forged.split(".")[0])
+    finally:
+        client.disconnect()
+    reply = requests.get(f"{first}/conversations/{conversation}/tracker",
+                         params={"token": cluster.token}, timeout=60)
+    users = [e["text"] for e in reply.json()["events"] if e["event"] == "user"]
+    assert users == ["hallo", "Wat kost het?"]
+
+
+def test_the_replicas_count_one_conversations_messages_together(cluster: Cluster) -> None:
+    sender = f"limited-{secrets.token_hex(4)}"
+    limit = Limits().messages_per_minute_per_conversation
+    statuses = [post(cluster, cluster.urls[n % 2], sender, "hallo").status_code
+                for n in range(limit + 1)]
+    assert statuses == [200] * limit + [429]
+    users = [e for e in tracker(cluster, cluster.urls[0], sender)["events"]
+             if e["event"] == "user"]
+    assert len(users) == limit  # the refused message was not stored
+
+
+def test_the_replicas_count_one_client_address_together(cluster: Cluster) -> None:
+    client = "198.51.100.77"
+    limit = Limits().messages_per_minute_per_client
+    statuses = [post(cluster, cluster.urls[n % 2], f"client-{n}-{secrets.token_hex(2)}",
+                     "hallo", client=client).status_code for n in range(limit + 1)]
+    assert statuses == [200] * limit + [429]
+    # Another address behind the same proxy is not affected.
+    assert post(cluster, cluster.urls[0], f"other-{secrets.token_hex(2)}", "hallo",
+                client="198.51.100.78").status_code == 200

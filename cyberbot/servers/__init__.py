@@ -1,0 +1,1 @@
+"""How the project's server processes start: Rasa, the action server."""
