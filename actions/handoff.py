@@ -9,6 +9,7 @@ receiver that is down never loses a lead nor delays the chat.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from abc import ABC, abstractmethod
 from datetime import datetime, timezone
@@ -19,14 +20,18 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.form_filling import clear_contact_events
 from actions.messages import form_messages, text
-from actions.tracker_reading import REQUESTED_SLOT
-from cyberbot.advice.ranking import PROFILE_SLOTS, Profile, recommend
+from actions.tracker_reading import REQUESTED_SLOT, consent_is_current
+from cyberbot.advice.answers import CONTACT_DETAIL_SLOTS
+from cyberbot.advice.country import localise
+from cyberbot.advice.ranking import PROFILE_SLOTS, Profile, advice_basis, recommend
+from cyberbot.channels.admission import SERVER_METADATA_KEY, abuse_limits, channel_text
 from cyberbot.leads.database import get_engine
 from cyberbot.leads.handoff_config import load_handoff_config
 from cyberbot.leads.office_hours import contact_promise
 from cyberbot.leads.outbox import kick
-from cyberbot.leads.store import LeadDraft, StoredLead, submit_lead
+from cyberbot.leads.store import LeadDraft, StoredLead, recent_twin, submit_lead
 
 logger = logging.getLogger(__name__)
 
@@ -38,17 +43,39 @@ def _profile(tracker: Tracker) -> dict[str, Any]:
     return {slot: tracker.get_slot(slot) for slot in PROFILE_SLOTS}
 
 
-def _recommendation(tracker: Tracker) -> list[str]:
+def _recommendation(tracker: Tracker) -> tuple[list[str], dict[str, Any]]:
+    """The order the visitor was shown (or would be shown) and its basis, with the words
+    of the visitor's country."""
+    profile = Profile.from_slots(_profile(tracker))
+    recommendation = recommend(profile)
     given = tracker.get_slot("recommended_insurers")
-    if given:
-        return [str(insurer) for insurer in given]
-    return recommend(Profile.from_slots(_profile(tracker))).insurer_ids
+    order = [str(insurer) for insurer in given] if given else recommendation.insurer_ids
+    basis = json.loads(localise(json.dumps(advice_basis(recommendation)), profile.country))
+    return order, basis
 
 
-def _refused(dispatcher: CollectingDispatcher) -> list[dict[str, Any]]:
-    """Consent refused: say that nothing was stored and forget the question's answer."""
-    dispatcher.utter_message(text=text("consent", "refused"))
-    return [SlotSet("consent", None), SlotSet(REQUESTED_SLOT, None)]
+def _refused(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict[str, Any]]:
+    """No consent: no lead, and every contact detail of the conversation forgotten."""
+    forgotten = clear_contact_events(tracker)
+    had_details = any(event["name"] in CONTACT_DETAIL_SLOTS for event in forgotten)
+    dispatcher.utter_message(text=text("consent", "refused_cleared" if had_details else "refused"))
+    return [*forgotten, SlotSet(REQUESTED_SLOT, None)]
+
+
+def _client(tracker: Tracker) -> str | None:
+    """The pseudonym of the visitor's address, as the channel (not the client) recorded it."""
+    metadata = (tracker.latest_message or {}).get("metadata") or {}
+    server = metadata.get(SERVER_METADATA_KEY) if isinstance(metadata, dict) else None
+    client = server.get("client") if isinstance(server, dict) else None
+    return client if isinstance(client, str) else None
+
+
+async def _over_limit(tracker: Tracker, channel: str) -> bool:
+    """Counts the lead against the limits per conversation and per client address."""
+    refusal = await asyncio.to_thread(
+        abuse_limits().admit_lead, channel, tracker.sender_id, _client(tracker)
+    )
+    return refusal is not None
 
 
 async def _store(draft: LeadDraft) -> StoredLead:
@@ -77,6 +104,7 @@ class SubmitLead(Action, ABC):
 
     kind: str = ""
     reference_slot: str = ""
+    form: str = ""  # whose consent the lead needs
 
     @abstractmethod
     def draft(self, tracker: Tracker) -> LeadDraft | None:
@@ -89,11 +117,16 @@ class SubmitLead(Action, ABC):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
-        if tracker.get_slot("consent") is not True:
-            return _refused(dispatcher)
+        if not consent_is_current(tracker, self.form):
+            return _refused(dispatcher, tracker)
         draft = self.draft(tracker)
         if draft is None:
             dispatcher.utter_message(text=text("submitted", "incomplete"))
+            return []
+        # A repeat of a stored lead (Rasa retrying the action) is no new lead to count.
+        repeat = await asyncio.to_thread(recent_twin, get_engine(), draft)
+        if repeat is None and await _over_limit(tracker, draft.channel):
+            dispatcher.utter_message(text=channel_text("too_many_leads"))
             return []
         try:
             stored = await _store(draft)
@@ -109,10 +142,13 @@ class SubmitLead(Action, ABC):
             whatsapp_template=f"{self.kind}_confirmation",
             template_values={"name": draft.contact_name, "reference": stored.reference},
         )
-        return [SlotSet(self.reference_slot, stored.reference)]
+        # The consent covered this request: a next one asks again, and nothing personal
+        # stays behind in the conversation's slots.
+        return [SlotSet(self.reference_slot, stored.reference), *clear_contact_events(tracker)]
 
 
 def _draft(tracker: Tracker, kind: str, **contact: Any) -> LeadDraft:
+    order, basis = _recommendation(tracker)
     return LeadDraft(
         kind=kind,
         conversation_id=tracker.sender_id,
@@ -120,7 +156,8 @@ def _draft(tracker: Tracker, kind: str, **contact: Any) -> LeadDraft:
         company_name=tracker.get_slot("company_name"),
         preferred_insurer=tracker.get_slot("preferred_insurer"),
         profile=_profile(tracker),
-        recommendation=_recommendation(tracker),
+        recommendation=order,
+        advice_basis=basis,
         **contact,
     )
 
@@ -128,6 +165,7 @@ def _draft(tracker: Tracker, kind: str, **contact: Any) -> LeadDraft:
 class ActionSubmitQuote(SubmitLead):
     kind = "quote"
     reference_slot = "quote_reference"
+    form = "quote_form"
 
     def name(self) -> str:
         return "action_submit_quote"
@@ -158,6 +196,7 @@ class ActionSubmitQuote(SubmitLead):
 class ActionSubmitCallback(SubmitLead):
     kind = "callback"
     reference_slot = "callback_reference"
+    form = "callback_form"
 
     def name(self) -> str:
         return "action_submit_callback"

@@ -9,6 +9,7 @@ from rasa_sdk import Tracker
 from cyberbot.advice.answers import Turn
 
 REQUESTED_SLOT = "requested_slot"
+CONSENT_SESSION = "consent_session"
 
 
 def latest_turn(tracker: Tracker) -> Turn:
@@ -55,6 +56,32 @@ def previous_value(tracker: Tracker, slot: str) -> Any:
         if event.get("event") == "slot" and event.get("name") == slot:
             return event.get("value")
     return None
+
+
+def session_marker(tracker: Tracker) -> str:
+    """Names the current session: the time its ``session_started`` event was stored."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "session_started":
+            return f"{float(event.get('timestamp') or 0):.6f}"
+    return "none"
+
+
+def consent_scope(tracker: Tracker, form: str) -> str:
+    """What a consent given now covers: this form's purpose, in this session."""
+    return f"{form}@{session_marker(tracker)}"
+
+
+def consent_is_current(tracker: Tracker, form: str) -> bool:
+    """Consent was given for ``form`` (a quote, a call-back) in this session.
+
+    Slots carry over to a new session (the business profile is worth keeping), but a
+    consent and the contact details that followed it belong to the request and the
+    session that gave them: for another request or in a later session they are asked
+    again, never reused or repeated.
+    """
+    return tracker.get_slot("consent") is True and tracker.get_slot(
+        CONSENT_SESSION
+    ) == consent_scope(tracker, form)
 
 
 def previous_user_text(tracker: Tracker) -> str | None:

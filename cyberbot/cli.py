@@ -77,7 +77,9 @@ def build_parser() -> argparse.ArgumentParser:
     forget_parser = commands.add_parser(
         "forget", help="erase a visitor's leads and conversations (AVG right to erasure)"
     )
-    forget_parser.add_argument("identifier", help="conversation id (sender id) or e-mail address")
+    forget_parser.add_argument(
+        "identifier", help="conversation id (sender id), e-mail address or NL/BE phone number"
+    )
     forget_parser.add_argument(
         "--endpoints",
         type=Path,
@@ -169,7 +171,8 @@ def _forget(args: argparse.Namespace) -> int:
     print(f"  events deleted: {report.events_deleted}")
     print(f"  operator console rows deleted: {report.console_rows_deleted}")
     print(f"  WhatsApp rows deleted: {report.whatsapp_rows_deleted}")
-    record(get_console_engine(), "cli", "forget", target=mask_identifier(args.identifier),
+    print(f"  recorded in the audit log as: {report.pseudonym}")
+    record(get_console_engine(), "cli", "forget", target=report.pseudonym,
            detail=forget_summary(report))
     if url is None:
         print(

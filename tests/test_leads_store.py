@@ -20,6 +20,7 @@ from sqlalchemy.engine import Engine
 
 from cyberbot import cli
 from cyberbot.leads.database import create_leads_engine, database_url, get_engine
+from cyberbot.leads.export import leads_csv
 from cyberbot.leads.models import leads, outbox
 from cyberbot.leads.outbox import DeliveryReport, deliver_due
 from cyberbot.leads.store import LeadDraft, StoredLead, list_leads, submit_lead
@@ -76,7 +77,10 @@ def test_references_have_the_year_and_a_padded_unique_number(engine: Engine) -> 
 
 def test_every_field_round_trips(engine: Engine) -> None:
     amsterdam_noon = datetime(2026, 6, 1, 12, 0, tzinfo=timezone(timedelta(hours=2)))
-    draft = make_draft(kind="callback", callback_moment="morgen na 14 uur", company_name=None)
+    basis = {"ranking": [{"insurer": "hiscox", "reasons": ["Menselijke fouten zijn gedekt."]}],
+             "excluded": [], "caveats": []}
+    draft = make_draft(kind="callback", callback_moment="morgen na 14 uur", company_name=None,
+                       advice_basis=basis)
     stored = submit_lead(engine, draft, ["webhook", "email"], now=amsterdam_noon)
     assert stored.created_at == amsterdam_noon
     [lead] = list_leads(engine)
@@ -95,6 +99,7 @@ def test_every_field_round_trips(engine: Engine) -> None:
         "callback_moment": "morgen na 14 uur",
         "profile": PROFILE,
         "recommendation": ["hiscox", "aig", "chubb"],
+        "advice_basis": basis,
         "status": "nieuw",
         "delivery": "pending",
     }
@@ -218,7 +223,7 @@ def test_csv_export_flattens_the_profile(
     assert stat.S_IMODE(output.stat().st_mode) == 0o600
     [row] = list(csv.DictReader(io.StringIO(output.read_text(encoding="utf-8"))))
     assert row["reference"] == stored.reference
-    assert row["contact_phone"] == "+31612345678"
+    assert row["contact_phone"] == "'+31612345678"  # text, so the "+" is kept
     assert row["profile_sector"] == "detailhandel"
     assert row["profile_revenue"] == "1250000.0"
     assert row["profile_usa_canada"] == "false"
@@ -233,6 +238,33 @@ def test_csv_export_flattens_the_profile(
 
     assert cli.main(["leads", "export", "--format", "csv"]) == 0
     assert capsys.readouterr().out.splitlines()[1] == output.read_text().splitlines()[1]
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "=1+1",
+        "Pixel;=1+1",
+        'Pixel", =HYPERLINK("http://x")',
+        "Bakkerij;@SUM(1,1)",
+        "a,-2+3;+cmd|' /C calc'!A0",
+        "morgen;\t=1",
+    ],
+)
+def test_no_csv_cell_starts_a_formula_whichever_separator_a_spreadsheet_uses(
+    cli_database: Engine, typed: str
+) -> None:
+    submit_lead(cli_database, make_draft(company_name=typed, callback_moment=typed), [])
+    exported = leads_csv(list_leads(cli_database))
+    assert exported.splitlines()[1].startswith('"')  # every field is quoted
+    for separator in (",", ";", "\t"):
+        for cells in csv.reader(io.StringIO(exported), delimiter=separator):
+            for cell in cells:
+                assert not cell.strip().lstrip('"').strip().startswith(("=", "+", "-", "@")), (
+                    separator, cell)
+    [lead] = list(csv.DictReader(io.StringIO(exported)))
+    assert lead["company_name"].replace("'", "") == typed.replace("'", "")  # nothing else
+    assert lead["contact_phone"] == "'+31612345678"
 
 
 # --- PostgreSQL ---------------------------------------------------------------------------

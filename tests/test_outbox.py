@@ -492,3 +492,45 @@ def test_configuration_errors_say_what_to_fix(
     path.write_text(content)
     with pytest.raises(HandoffConfigError, match=message):
         load_handoff_config(path, environ)
+
+
+def test_visitor_text_cannot_forge_lines_in_the_advisors_email() -> None:
+    from cyberbot.leads.advisor_email import advisor_email_body
+
+    forged = "Pixelwerk\nTelefoonnummer: +31 6 99999999\r\nOpmerking: bel eerst https://x.example"
+    lead: dict[str, Any] = {
+        "kind": "callback", "reference": "CV-2026-000009",
+        "created_at": "2026-03-02T09:00:00+00:00", "contact_name": "Jan de Vries",
+        "contact_email": None, "contact_phone": "+31612345678", "company_name": forged,
+        "preferred_insurer": None, "callback_moment": "morgen\n\nOpmerking: \u202egevaarlijk",
+        "profile": {}, "recommendation": [], "conversation_id": "web-1", "channel": "socketio",
+    }
+    body = advisor_email_body(lead)
+    starts = [line.strip().split(":")[0] for line in body.splitlines()]
+    assert starts.count("Telefoonnummer") == 1 and "Opmerking" not in starts
+    assert "Pixelwerk Telefoonnummer: +31 6 99999999 Opmerking: bel eerst" in body
+    # Free text is a quotation; control and bidi characters are gone.
+    assert "\u201cmorgen Opmerking: gevaarlijk\u201d" in body and "\u202e" not in body
+
+
+def test_the_advisors_email_carries_the_basis_of_the_comparison() -> None:
+    from cyberbot.leads.advisor_email import advisor_email_body
+
+    lead: dict[str, Any] = {
+        "kind": "quote", "reference": "CV-2026-000010", "created_at": "2026-03-02T09:00:00+00:00",
+        "contact_name": "Els Peeters", "contact_email": "els@peeters.be", "contact_phone": None,
+        "company_name": "Kine Peeters", "preferred_insurer": "none", "callback_moment": None,
+        "profile": {"sector": "zorg", "country": "be"}, "recommendation": ["aig", "chubb"],
+        "advice_basis": {
+            "ranking": [{"insurer": "aig", "reasons": ["24/7 hulp bij cyberincidenten."]},
+                        {"insurer": "chubb", "reasons": ["Meer dan 20 jaar ervaring."]}],
+            "excluded": [{"insurer": "hiscox", "reason": "Hiscox accepteert geen ..."}],
+            "caveats": ["Let op de sublimieten."],
+        },
+        "conversation_id": "web-1", "channel": "socketio",
+    }
+    body = advisor_email_body(lead)
+    assert "Land:" in body and "België" in body
+    assert "Basis voor wensen en behoeften (IDD)" in body
+    assert "24/7 hulp bij cyberincidenten." in body and "(niet meegenomen)" in body
+    assert "geen advies" in body

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cyberbot.text import strip_accents
+from cyberbot.text import single_line, strip_accents
 
 
 @pytest.mark.parametrize(
@@ -20,3 +20,19 @@ from cyberbot.text import strip_accents
 )
 def test_accents_are_stripped(text: str, expected: str) -> None:
     assert strip_accents(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Pixel\nTelefoonnummer: 06", "Pixel Telefoonnummer: 06"),
+        ("  a\t\tb\r\n c  ", "a b c"),
+        ("na\u2028tien uur", "na tien uur"),
+        ("\u202eniet omgekeerd\u202c", "niet omgekeerd"),
+        ("bel\x1b[31m rood\x00", "bel[31m rood"),
+        ("café Zoë", "café Zoë"),
+        ("", ""),
+    ],
+)
+def test_single_line_removes_what_could_forge_or_hide_text(text: str, expected: str) -> None:
+    assert single_line(text) == expected

@@ -1161,7 +1161,11 @@
         self.onState(state);
       },
       onSession: function (id) {
+        var previous = self.store.get("session");
         self.store.set("session", id);
+        // The server did not continue the stored conversation (an id it did not issue,
+        // or a secret rotated): the history shown belongs to no conversation any more.
+        if (previous && previous !== id) self.forgetHistory();
         if (self.needsGreeting) {
           self.needsGreeting = false;
           conn.sendMessage(self.o.initialPayload, null, true);
@@ -1385,6 +1389,23 @@
 
   Widget.prototype.close = function () {
     this.setOpen(false, true);
+  };
+
+  /** Start over on the page, keeping what the visitor typed that is not sent yet. */
+  Widget.prototype.forgetHistory = function () {
+    var pending = this.history.filter(function (m) {
+      return m.from === "user" && m.pending;
+    });
+    this.hideTyping();
+    this.history = [];
+    this.nodes = {};
+    while (this.log.firstChild) this.log.removeChild(this.log.firstChild);
+    for (var i = 0; i < pending.length; i++) {
+      this.history.push(pending[i]);
+      this.renderMessage(pending[i]);
+    }
+    this.save();
+    this.needsGreeting = true;
   };
 
   Widget.prototype.clear = function () {

@@ -1,8 +1,9 @@
 """The audit log: who did what in the console, and when.
 
 A target names what an action was about: a lead reference, a conversation id or an
-operator's e-mail address. It is never a visitor's contact detail, so the log needs no
-erasure when a visitor asks to be forgotten.
+operator's e-mail address, never a visitor's contact detail. A conversation id can be a
+phone number (WhatsApp), so erasing a conversation replaces it in the log with the
+erasure's random pseudonym (cyberbot.privacy.forget).
 """
 
 from __future__ import annotations

@@ -1,11 +1,11 @@
 """Erasure from the console: the same ``forget`` as the command line, recorded in the
-audit log under the operator's name with the identifier masked."""
+audit log under the operator's name with the erasure's pseudonym, never the erased id."""
 
 from __future__ import annotations
 
 from cyberbot.console.audit import record
 from cyberbot.console.context import ConsoleContext
-from cyberbot.privacy.forget import ForgetReport, forget, mask_identifier
+from cyberbot.privacy.forget import ForgetReport, forget
 
 
 def forget_conversation(
@@ -16,7 +16,7 @@ def forget_conversation(
         context.engine,
         actor,
         "forget",
-        target=mask_identifier(conversation_id),
+        target=report.pseudonym,
         detail=forget_summary(report),
     )
     return report

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -52,10 +52,17 @@ from cyberbot.console.sessions import create_session, csrf_ok, end_session
 from cyberbot.leads.export import leads_csv
 from cyberbot.leads.models import LEAD_STATUSES
 from cyberbot.leads.store import list_leads
+from cyberbot.security.client_address import client_address
+from cyberbot.security.limits import refusals_since
+from cyberbot.security.settings import settings
 
 ROLE_LABELS = {"operator": "Operator", "admin": "Beheerder"}
 SESSION_MAX_AGE = 12 * 3600
 MAX_NOTE = 5000
+
+
+# The conversation list shows how many messages and leads the abuse limits refused lately.
+REFUSALS_DAYS = 7
 
 
 def create_pages(context: ConsoleContext) -> Blueprint:
@@ -81,8 +88,9 @@ def create_pages(context: ConsoleContext) -> Blueprint:
         if not csrf_ok(request.cookies.get(LOGIN_CSRF_COOKIE), form.get("csrf_token")):
             return _login_page(request, secure, next_path, status=403, email=email,
                                error="Het formulier is verlopen. Probeer het opnieuw.")
-        address = request.remote_addr or request.ip
-        wait = await run(throttle.retry_after, email, address)
+        address = client_ip(request)
+        # Counted before the password is checked: parallel guesses cannot slip through.
+        wait = await run(throttle.attempt, email, address)
         if wait > 0:
             minutes = max(1, round(wait / 60))
             return _login_page(
@@ -92,12 +100,11 @@ def create_pages(context: ConsoleContext) -> Blueprint:
             )
         operator = await run(accounts.authenticate, context.engine, email, password)
         if operator is None:
-            await run(throttle.record_failure, email, address)
             await run(record, context.engine, "anoniem", "login_failed",
                       target=mask_email(email) or "***")
             return _login_page(request, secure, next_path, status=401, email=email,
                                error="Dit e-mailadres of wachtwoord klopt niet.")
-        await run(throttle.clear, email)
+        await run(throttle.succeeded, email, address)
         session = await run(create_session, context.engine, operator.id)
         await run(record, context.engine, operator.email, "login")
         reply = response.redirect(safe_next(next_path))
@@ -140,10 +147,12 @@ def create_pages(context: ConsoleContext) -> Blueprint:
             return render(request, "message.html", status=400, heading="Ongeldige pagina",
                           message="Deze paginalink klopt niet. Begin opnieuw bij de eerste pagina.")
         known_channels = await run(channels, context.engine)
+        since = (datetime.now(timezone.utc) - timedelta(days=REFUSALS_DAYS)).date()
+        refusals = await run(refusals_since, context.engine, since)
         base = [(key, value) for key, value in request.query_args if key not in {"na", "voor"}]
         return render(
             request, "conversations.html", page=page, form=form, channels=known_channels,
-            error=error,
+            error=error, refusals=refusals, refusals_days=REFUSALS_DAYS,
             next_link=_link("/conversations", base, na=page.next_cursor),
             previous_link=_link("/conversations", base, voor=page.previous_cursor),
         )
@@ -229,6 +238,10 @@ def create_pages(context: ConsoleContext) -> Blueprint:
 
     @pages.get("/leads/export.csv")
     async def lead_export(request: Request) -> HTTPResponse:
+        # Every lead with full contact details at once: an admin's right, audited.
+        refused = _admin_only(request)
+        if refused is not None:
+            return refused
         records = await run(list_leads, context.engine)
         await run(record, context.engine, identity(request).operator.email, "export_leads",
                   detail=f"{len(records)} leads")
@@ -378,6 +391,13 @@ def _set_cookie(reply: HTTPResponse, name: str, value: str, secure: bool, max_ag
     cookie["max-age"] = max_age
     if secure:
         cookie["secure"] = True
+
+
+def client_ip(request: Request) -> str | None:
+    """The client's address: the peer, or what a trusted proxy says (security.yml)."""
+    config = settings()
+    forwarded = request.headers.get(config.client_ip_header) if config.trusted_proxies else None
+    return client_address(request.ip, forwarded, config.proxy_networks())
 
 
 def _admin_only(request: Request) -> HTTPResponse | None:

@@ -1,9 +1,16 @@
-"""Login throttling per e-mail address and per client address, shared by all processes.
+"""Login throttling per account and address, shared by all processes through the database.
 
-Every failed login adds a row for the e-mail address and one for the client address to
-``login_attempts``; a key with too many rows inside the window is refused until the
-oldest of them leaves it. Keys are stored as SHA-256 of "email:<address>" and
-"ip:<address>", never in clear.
+An attempt is recorded *before* the password is checked, in one transaction with the
+count that admits it (under a per-key lock on PostgreSQL; SQLite serialises writers), so
+parallel attempts cannot all slip through. Two keys count:
+
+- the account *from this address*: 5 tries in 15 minutes. A stranger elsewhere who
+  guesses an operator's address locks out only their own tries, never the operator.
+- the address over all accounts: 20 tries in 15 minutes, against one client trying many
+  accounts.
+
+Attempts leave the window one by one (the counters decay); a successful login forgives
+its account-and-address key. Keys are stored as SHA-256 hashes, never in clear.
 """
 
 from __future__ import annotations
@@ -12,8 +19,8 @@ import hashlib
 import math
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import delete, insert, select
-from sqlalchemy.engine import Engine
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.engine import Connection, Engine
 
 from cyberbot.console.models import login_attempts
 
@@ -22,68 +29,82 @@ class LoginThrottle:
     def __init__(
         self,
         engine: Engine,
-        max_per_email: int = 5,
+        max_per_account: int = 5,
         max_per_address: int = 20,
         window: timedelta = timedelta(minutes=15),
     ) -> None:
         self.engine = engine
-        self.max_per_email = max_per_email
+        self.max_per_account = max_per_account
         self.max_per_address = max_per_address
         self.window = window
 
-    def retry_after(self, email: str, ip: str | None, now: datetime | None = None) -> int:
-        """Seconds until a login for ``email`` from ``ip`` may be tried; 0 means now."""
-        now = now or _now()
-        limits = [(_email_key(email), self.max_per_email)]
-        if ip:
-            limits.append((_address_key(ip), self.max_per_address))
-        wait = 0.0
-        with self.engine.connect() as connection:
-            for key_hash, limit in limits:
-                # The newest ``limit`` attempts: while all are inside the window, the
-                # key is blocked until the oldest of them leaves it.
-                times = (
-                    connection.execute(
-                        select(login_attempts.c.attempted_at)
-                        .where(
-                            login_attempts.c.key_hash == key_hash,
-                            login_attempts.c.attempted_at > now - self.window,
-                        )
-                        .order_by(login_attempts.c.attempted_at.desc())
-                        .limit(limit)
-                    )
-                    .scalars()
-                    .all()
-                )
-                if len(times) >= limit:
-                    wait = max(wait, (times[-1] + self.window - now).total_seconds())
-        return math.ceil(wait)
+    def attempt(self, email: str, ip: str | None, now: datetime | None = None) -> int:
+        """Record a login attempt before its password is checked.
 
-    def record_failure(self, email: str, ip: str | None, now: datetime | None = None) -> None:
-        """Count a failed login, and drop the attempts that have left the window."""
+        Returns 0 when it may go on, else the seconds until it may be tried again (a
+        refused attempt is not recorded).
+        """
         now = now or _now()
-        keys = [_email_key(email)] + ([_address_key(ip)] if ip else [])
+        limits = [(account_key(email, ip), self.max_per_account)]
+        if ip:
+            limits.append((address_key(ip), self.max_per_address))
         with self.engine.begin() as connection:
+            _lock(connection, [key for key, _ in limits])
             connection.execute(
                 delete(login_attempts).where(login_attempts.c.attempted_at <= now - self.window)
             )
+            wait = max(self._wait(connection, key, limit, now) for key, limit in limits)
+            if wait > 0:
+                return math.ceil(wait)
             connection.execute(
-                insert(login_attempts), [{"key_hash": key, "attempted_at": now} for key in keys]
+                insert(login_attempts),
+                [{"key_hash": key, "attempted_at": now} for key, _ in limits],
             )
+        return 0
 
-    def clear(self, email: str) -> None:
-        """Forget the failures of ``email`` after it logged in; the client address keeps its."""
+    def succeeded(self, email: str, ip: str | None) -> None:
+        """Forgive this account's tries from this address; the address keeps its count."""
         with self.engine.begin() as connection:
             connection.execute(
-                delete(login_attempts).where(login_attempts.c.key_hash == _email_key(email))
+                delete(login_attempts).where(login_attempts.c.key_hash == account_key(email, ip))
             )
 
+    def _wait(self, connection: Connection, key_hash: str, limit: int, now: datetime) -> float:
+        """Seconds until ``key_hash`` has fewer than ``limit`` attempts in the window."""
+        # The newest ``limit`` attempts: while all are inside the window, the key is
+        # blocked until the oldest of them leaves it.
+        times = (
+            connection.execute(
+                select(login_attempts.c.attempted_at)
+                .where(
+                    login_attempts.c.key_hash == key_hash,
+                    login_attempts.c.attempted_at > now - self.window,
+                )
+                .order_by(login_attempts.c.attempted_at.desc())
+                .limit(limit)
+            )
+            .scalars()
+            .all()
+        )
+        if len(times) < limit:
+            return 0.0
+        return max(0.0, (times[-1] + self.window - now).total_seconds())
 
-def _email_key(email: str) -> str:
-    return _sha256(f"email:{email.strip().lower()}")
+
+def _lock(connection: Connection, keys: list[str]) -> None:
+    """On PostgreSQL, serialise attempts on the same keys until the transaction ends."""
+    if connection.dialect.name != "postgresql":
+        return
+    for key in sorted(keys):
+        number = int.from_bytes(bytes.fromhex(key[:16]), "big", signed=True)
+        connection.execute(select(func.pg_advisory_xact_lock(number)))
 
 
-def _address_key(ip: str) -> str:
+def account_key(email: str, ip: str | None) -> str:
+    return _sha256(f"account:{email.strip().lower()}|ip:{ip or ''}")
+
+
+def address_key(ip: str) -> str:
     return _sha256(f"ip:{ip}")
 
 

@@ -5,17 +5,18 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Sequence
 from typing import Any
 
 from cyberbot.advice.ranking import PROFILE_SLOTS
 from cyberbot.leads.models import leads
 
-# A spreadsheet would run a cell starting with one of these as a formula (CSV injection);
-# visitors typed these values, so such cells get a leading apostrophe.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-# Validated E.164 numbers start with "+" and are safe as they are.
-_NO_FORMULA_GUARD = {"contact_phone"}
+# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
+# Opened with another separator than the one written (Dutch and Belgian Excel split on
+# ";"), a cell can start anywhere after a separator or a quote, so every such position is
+# guarded with an apostrophe, and every field is quoted.
+_FORMULA_AFTER_BOUNDARY = re.compile(r"(^|[,;\t\r\n\"'|])(\s*)([=+\-@\t\r])")
 
 
 def leads_json(records: Sequence[dict[str, Any]]) -> str:
@@ -38,7 +39,9 @@ def leads_csv(records: Sequence[dict[str, Any]]) -> str:
             header.append(column.name)
     header.append("delivery")
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=header, lineterminator="\n")
+    writer = csv.DictWriter(
+        buffer, fieldnames=header, lineterminator="\n", quoting=csv.QUOTE_ALL
+    )
     writer.writeheader()
     for record in records:
         row = {key: value for key, value in record.items() if key != "profile"}
@@ -46,16 +49,20 @@ def leads_csv(records: Sequence[dict[str, Any]]) -> str:
             {f"profile_{key}": (record.get("profile") or {}).get(key) for key in profile_keys}
         )
         row["recommendation"] = ",".join(record.get("recommendation") or [])
-        writer.writerow({key: _cell(key, row.get(key)) for key in header})
+        writer.writerow({key: _cell(row.get(key)) for key in header})
     return buffer.getvalue()
 
 
-def _cell(column: str, value: Any) -> str:
+def _cell(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    text = str(value)
-    if column not in _NO_FORMULA_GUARD and text.startswith(_FORMULA_STARTS):
-        return "'" + text
-    return text
+    # Phone numbers too: "'+31…" stays text with its "+" where "+31…" would be a number.
+    return neutralise_formulas(str(value))
+
+
+def neutralise_formulas(text: str) -> str:
+    """``text`` with an apostrophe before every formula start that follows the beginning,
+    a separator, a quote or a line break: safe whichever separator a spreadsheet uses."""
+    return _FORMULA_AFTER_BOUNDARY.sub(lambda m: f"{m[1]}{m[2]}'{m[3]}", text)

@@ -43,6 +43,7 @@ class LeadDraft:
     callback_moment: str | None
     profile: dict[str, Any]
     recommendation: list[str]
+    advice_basis: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
         # The messages name the field, never its value: they may end up in a log.
@@ -107,6 +108,7 @@ def submit_lead(
                 callback_moment=draft.callback_moment,
                 profile=draft.profile,
                 recommendation=draft.recommendation,
+                advice_basis=draft.advice_basis,
             )
         )
         lead_id = int(result.inserted_primary_key[0])
@@ -135,6 +137,12 @@ def submit_lead(
         ", ".join(f"{d}={i}" for d, i in outbox_ids.items()) or "none (no destination)",
     )
     return StoredLead(id=lead_id, reference=reference, created_at=now)
+
+
+def recent_twin(engine: Engine, draft: LeadDraft, now: datetime | None = None) -> StoredLead | None:
+    """The lead ``submit_lead`` would return for ``draft`` instead of storing a new one."""
+    with engine.connect() as connection:
+        return _recent_twin(connection, draft, now or datetime.now(timezone.utc))
 
 
 def lead_record(row: Mapping[str, Any]) -> dict[str, Any]:

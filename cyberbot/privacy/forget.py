@@ -1,25 +1,30 @@
 """The AVG right to erasure: forget a visitor's leads and conversations.
 
-The identifier is a conversation id (Rasa's sender id) or an e-mail address (anything
-with an "@", compared case-insensitively). Erased are the matching leads with their
+The identifier is a conversation id (Rasa's sender id), an e-mail address (anything
+with an "@", compared case-insensitively) or a Dutch or Belgian phone number in any
+notation ("06 12345678", "+32 470 12 34 56"), which finds the leads with that number and
+the WhatsApp conversation of that number. Erased are the matching leads with their
 outbox rows, the conversations of those leads and, for an e-mail address, every
 conversation whose events mention that address, with all their events in Rasa's SQL
 tracker store, what the operator console keeps of those conversations (its index,
 reviews and corrections, which hold visitor text) and what the WhatsApp channel keeps of
-them (its inbox and the time of the last message).
+them (its inbox and the time of the last message). Audit-log entries about those
+conversations keep a random pseudonym of the erasure instead of the erased id.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 import re
+import secrets
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
+import yaml
 from sqlalchemy import (
     Column,
     Integer,
@@ -31,13 +36,16 @@ from sqlalchemy import (
     delete,
     func,
     inspect,
+    or_,
     select,
+    update,
 )
-from sqlalchemy.engine import URL, Connection, Engine
+from sqlalchemy.engine import Connection, Engine
 
 from cyberbot.channels.whatsapp.store import forget_conversations as forget_whatsapp_rows
+from cyberbot.console.models import audit_log, corrections, reviews
 from cyberbot.console.models import conversations as console_conversations
-from cyberbot.console.models import corrections, reviews
+from cyberbot.leads.contact import check_phone
 from cyberbot.leads.models import leads, outbox
 
 logger = logging.getLogger(__name__)
@@ -55,6 +63,9 @@ _LIKE_ESCAPE = "\\"
 SQL_STORE_TYPES = frozenset({"SQL", "sql", "cyberbot.tracker_store.CompactingSQLTrackerStore"})
 
 
+_PHONE_LIKE = re.compile(r"\+?[0-9][0-9 ()./-]{7,24}")
+
+
 @dataclass(frozen=True)
 class ForgetReport:
     lead_references: tuple[str, ...] = ()
@@ -65,6 +76,8 @@ class ForgetReport:
     console_rows_deleted: int = 0
     # Rows of the WhatsApp channel: inbox messages and 24-hour window entries.
     whatsapp_rows_deleted: int = 0
+    # What the audit log records instead of the erased identifier (random per erasure).
+    pseudonym: str = field(default="", compare=False)
 
     @property
     def leads_deleted(self) -> int:
@@ -80,17 +93,22 @@ def forget(identifier: str, leads_engine: Engine, tracker_engine: Engine | None)
     identifier = identifier.strip()
     if not identifier:
         raise ValueError("an identifier is needed: a conversation id or an e-mail address")
+    phone = phone_number(identifier)
     with leads_engine.connect() as connection:
-        conversations = {row.conversation_id for row in _matching_leads(connection, identifier)}
+        conversations = {row.conversation_id
+                         for row in _matching_leads(connection, identifier, phone)}
     if "@" not in identifier:
         conversations.add(identifier)
+    if phone is not None:
+        conversations.add(phone.lstrip("+"))  # a WhatsApp conversation is the number's digits
     conversations_deleted = events_deleted = 0
     if tracker_engine is not None and inspect(tracker_engine).has_table("events"):
         if "@" in identifier:
             conversations |= _conversations_mentioning(tracker_engine, identifier)
         conversations_deleted, events_deleted = _delete_conversations(tracker_engine, conversations)
+    pseudonym = f"gewist-{secrets.token_hex(6)}"
     with leads_engine.begin() as connection:
-        matches = _matching_leads(connection, identifier)
+        matches = _matching_leads(connection, identifier, phone)
         lead_ids = [row.id for row in matches]
         outbox_deleted = connection.execute(
             delete(outbox).where(outbox.c.lead_id.in_(lead_ids))
@@ -99,7 +117,9 @@ def forget(identifier: str, leads_engine: Engine, tracker_engine: Engine | None)
         conversations |= {row.conversation_id for row in matches}
         console_deleted = _delete_console_rows(connection, conversations)
         whatsapp_deleted = forget_whatsapp_rows(connection, conversations)
+        _pseudonymise_audit(connection, conversations | {identifier}, pseudonym)
     report = ForgetReport(
+        pseudonym=pseudonym,
         lead_references=tuple(row.reference for row in matches),
         outbox_rows_deleted=int(outbox_deleted),
         conversations_deleted=conversations_deleted,
@@ -131,37 +151,56 @@ def mask_identifier(identifier: str) -> str:
 def tracker_database_url(endpoints_path: Path) -> str | None:
     """The SQLAlchemy URL of Rasa's SQL tracker store in ``endpoints_path``, if it has one.
 
-    Read as Rasa reads it: ``${VAR}`` expanded from the environment, ``url`` or ``host``
-    (which may be a complete URL), a relative SQLite ``db`` relative to the working dir.
+    Only the ``tracker_store`` section is read, with its ``${VAR}`` expanded from the
+    environment, so a tool that needs the conversations does not need the secrets the
+    other sections name. The URL is built by Rasa's own ``SQLTrackerStore.get_db_url``;
+    a relative SQLite ``db`` is relative to the working directory, as for Rasa.
     """
-    # Rasa's own reader, for its environment variable expansion; imported late (slow).
-    from rasa.shared.utils.io import read_config_file
-
-    store = read_config_file(endpoints_path).get("tracker_store")
-    if not isinstance(store, dict) or str(store.get("type", "")) not in SQL_STORE_TYPES:
+    store = tracker_store_section(endpoints_path)
+    if store is None or str(store.get("type", "")) not in SQL_STORE_TYPES:
         return None
+    from rasa.core.tracker_store import SQLTrackerStore  # slow to import
+
     dialect = str(store.get("dialect") or "sqlite")
-    host = store.get("url") or store.get("host")
-    port = store.get("port")
-    if host and "://" in str(host):
-        return str(host)
-    if host:
-        parsed = urlsplit(f"scheme://{host}")
-        port = parsed.port or port
-        host = parsed.hostname or host
     database = str(store.get("db") or "rasa.db")
     if dialect.startswith("sqlite") and database != ":memory:":
         database = str(Path.cwd() / database)
-    url = URL.create(
-        dialect,
+    port = store.get("port")
+    url = SQLTrackerStore.get_db_url(
+        dialect=dialect,
+        host=store.get("url") or store.get("host"),
+        port=int(port) if port else None,
+        db=database,
         username=store.get("username"),
         password=store.get("password"),
-        host=host,
-        port=int(port) if port else None,
-        database=database,
         query=store.get("query") or {},
     )
-    return str(url.render_as_string(hide_password=False))
+    return url if isinstance(url, str) else str(url.render_as_string(hide_password=False))
+
+
+_VARIABLE = re.compile(r"\$\{([^}]*)\}")
+
+
+def tracker_store_section(endpoints_path: Path) -> dict[str, Any] | None:
+    """The ``tracker_store`` section of an endpoints file, its variables expanded."""
+    # BaseLoader: every scalar stays a string and nothing is resolved implicitly (Rasa
+    # registers a resolver that expands ${VAR} in every YAML file read after it).
+    data = yaml.load(endpoints_path.read_text(encoding="utf-8"), Loader=yaml.BaseLoader)
+    store = data.get("tracker_store") if isinstance(data, dict) else None
+    return _expanded(store) if isinstance(store, dict) else None
+
+
+def _expanded(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _expanded(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_expanded(item) for item in value]
+    if isinstance(value, str):
+        missing = [name for name in _VARIABLE.findall(value) if name not in os.environ]
+        if missing:
+            raise ValueError(f"the tracker store names unset variables: {', '.join(missing)}")
+        return _VARIABLE.sub(lambda match: os.environ[match.group(1)], value)
+    return value
 
 
 def open_tracker_engine(url: str) -> Engine | None:
@@ -188,9 +227,27 @@ def _delete_console_rows(connection: Connection, conversation_ids: set[str]) -> 
     return int(deleted)
 
 
-def _matching_leads(connection: Connection, identifier: str) -> list[Any]:
+def phone_number(identifier: str) -> str | None:
+    """The identifier as a normalised NL or BE phone number (+31…, +32…), if it is one."""
+    if not _PHONE_LIKE.fullmatch(identifier):
+        return None
+    check = check_phone(identifier)
+    return check.value if check.ok else None
+
+
+def _pseudonymise_audit(connection: Connection, targets: set[str], pseudonym: str) -> None:
+    """Audit entries about erased conversations keep the erasure's pseudonym instead."""
+    if targets and audit_log.name in set(inspect(connection).get_table_names()):
+        connection.execute(
+            update(audit_log).where(audit_log.c.target.in_(targets)).values(target=pseudonym)
+        )
+
+
+def _matching_leads(connection: Connection, identifier: str, phone: str | None) -> list[Any]:
     if "@" in identifier:
         condition = func.lower(leads.c.contact_email) == identifier.lower()
+    elif phone is not None:
+        condition = or_(leads.c.conversation_id == identifier, leads.c.contact_phone == phone)
     else:
         condition = leads.c.conversation_id == identifier
     query = select(leads.c.id, leads.c.reference, leads.c.conversation_id).where(condition)

@@ -246,6 +246,24 @@ def test_the_list_shows_every_recorded_conversation_with_its_tags(console: Conso
     assert "8 gesprekken gevonden" in page.text
 
 
+def test_the_list_counts_what_the_abuse_limits_refused(console: Console) -> None:
+    from cyberbot.security.limits import AbuseLimits, SQLHitStore
+    from cyberbot.security.settings import Limits
+
+    page = logged_in(console).get("/operator/conversations")
+    assert "misbruiklimieten" not in page.text
+    limits = AbuseLimits(Limits(messages_per_minute_per_conversation=1,
+                                leads_per_hour_per_conversation=1),
+                         SQLHitStore(console.engine), console.engine)
+    for _ in range(4):
+        limits.admit_message("socketio", "web-1", None)
+    for _ in range(2):
+        limits.admit_lead("socketio", "web-1", None)
+    page = logged_in(console).get("/operator/conversations")
+    assert ("Geweigerd door de misbruiklimieten in de laatste 7 dagen: 3 berichten en "
+            "1 aanvraag.") in page.text
+
+
 @pytest.mark.parametrize(
     ("tag", "expected"),
     [
@@ -395,7 +413,8 @@ def test_forget_erases_the_conversation_and_is_audited(console: Console) -> None
     assert "Gesprek gewist" in page.text
     assert browser.get("/operator/conversations/conv-quote").status == 404
     assert "conv-quote" not in conversation_ids(browser.get("/operator/conversations").text)
-    assert (OPERATOR, "forget", "conv***") in audit_actions(console)
+    [(actor, target)] = [(a, t) for a, action, t in audit_actions(console) if action == "forget"]
+    assert actor == OPERATOR and target is not None and target.startswith("gewist-")
 
 
 # ----- paging -------------------------------------------------------------------------------
@@ -467,14 +486,21 @@ def test_lead_status_change_is_stored_and_audited(console: Console) -> None:
     assert browser.post(f"/operator/leads/{reference}/status", {"status": "weg"}).status == 400
 
 
-def test_lead_csv_export_is_audited(console: Console) -> None:
+def test_exporting_every_lead_is_an_audited_admin_right(console: Console) -> None:
     store_lead(console)
-    browser = logged_in(console)
-    export = browser.get("/operator/leads/export.csv")
+    operator = logged_in(console)
+    assert "export.csv" not in operator.get("/operator/leads").text
+    refused = operator.get("/operator/leads/export.csv")
+    assert refused.status == 403 and "jan@pixelwerk.nl" not in refused.text
+    admin = logged_in(console, ADMIN)
+    assert "export.csv" in admin.get("/operator/leads").text
+    export = admin.get("/operator/leads/export.csv")
     assert export.status == 200
     assert export.headers["content-type"].startswith("text/csv")
     assert "jan@pixelwerk.nl" in export.text
-    assert (OPERATOR, "export_leads", None) in audit_actions(console)
+    actions = audit_actions(console)
+    assert (ADMIN, "export_leads", None) in actions
+    assert (OPERATOR, "export_leads", None) not in actions
 
 
 # ----- administration -----------------------------------------------------------------------
