@@ -1,4 +1,4 @@
-"""The recommendation at the end of the advice form."""
+"""The comparison at the end of the advice form, and what it is."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.messages import form_messages
-from cyberbot.advice.explain import recommendation_text
+from cyberbot.advice.explain import disclosure, recommendation_text
 from cyberbot.advice.ranking import Profile, recommend
 
 
@@ -25,8 +25,10 @@ class ActionRecommendInsurers(Action):
     ) -> list[dict[str, Any]]:
         profile = Profile.from_slots(tracker.current_slot_values())
         recommendation = recommend(profile)
+        dispatcher.utter_message(text=recommendation_text(recommendation, profile))
+        # What the comparison is, and who answers for it: under every comparison.
         dispatcher.utter_message(
-            text=recommendation_text(recommendation, profile),
+            text=disclosure(profile.country),
             buttons=form_messages()["after_advice_buttons"],
         )
         return [SlotSet("recommended_insurers", recommendation.insurer_ids)]

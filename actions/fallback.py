@@ -16,7 +16,9 @@ import yaml
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.faq import ADVISER_BUTTON, topic_button
 from actions.tracker_reading import explained_input_issue
+from cyberbot.faq.selection import candidates_from, thresholds
 
 MESSAGES_FILE = Path(__file__).resolve().parents[1] / "content" / "fallback_messages.yml"
 FALLBACK_INTENT = "nlu_fallback"
@@ -53,8 +55,37 @@ def fallback_reason(latest_message: dict[str, Any], misses_in_a_row: int) -> str
     return explained_input_issue(latest_message) or "default"
 
 
+# What an unsure classifier's runner-up intents can be offered as, in "Bedoelt u …?".
+OFFERABLE_INTENTS = {
+    "request_advice": {"title": "Advies op maat", "payload": "/request_advice"},
+    "request_quote": {"title": "Offerte aanvragen", "payload": "/request_quote"},
+    "request_human": {"title": "Spreek een adviseur", "payload": "/request_human"},
+}
+
+
+def close_alternatives(parse_data: dict[str, Any], country: str | None) -> list[dict[str, str]]:
+    """Buttons for the plausible readings of a message the classifier was unsure about:
+    the FAQ topics and requests that came close (cyberbot.faq.selection's thresholds)."""
+    limits = thresholds()
+    buttons: list[dict[str, str]] = []
+    for entry in parse_data.get("intent_ranking") or []:
+        name, confidence = entry.get("name"), float(entry.get("confidence") or 0.0)
+        if confidence < limits.suggest or name == FALLBACK_INTENT:
+            continue
+        if name == "faq":
+            scored = {**parse_data, "intent": {"name": "faq", "confidence": confidence}}
+            buttons += [topic_button(candidate.key, country)
+                        for candidate in candidates_from(scored)[:2]
+                        if candidate.confidence >= limits.suggest]
+        elif name in OFFERABLE_INTENTS:
+            buttons.append(OFFERABLE_INTENTS[name])
+    unique = list({button["payload"]: button for button in buttons}.values())
+    return unique[: limits.max_suggestions]
+
+
 class ActionFallback(Action):
-    """Explains the miss with topic suggestions; offers a person after repeated misses."""
+    """Explains the miss with topic suggestions, or asks "Bedoelt u …?" when readings came
+    close; offers a person after repeated misses."""
 
     def name(self) -> str:
         return "action_fallback"
@@ -66,6 +97,13 @@ class ActionFallback(Action):
         domain: dict[str, Any],
     ) -> list[dict[str, Any]]:
         reason = fallback_reason(tracker.latest_message, consecutive_fallbacks(tracker.events))
+        if reason == "default":
+            alternatives = close_alternatives(tracker.latest_message or {},
+                                              tracker.get_slot("country"))
+            if alternatives:
+                dispatcher.utter_message(response="utter_faq_clarify",
+                                         buttons=[*alternatives, ADVISER_BUTTON])
+                return []
         message = fallback_messages()[reason]
         dispatcher.utter_message(text=message["text"], buttons=message.get("buttons", []))
         return []

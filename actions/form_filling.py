@@ -21,6 +21,9 @@ from rasa_sdk.types import DomainDict
 
 from actions.messages import form_messages, text
 from actions.tracker_reading import (
+    CONSENT_SESSION,
+    consent_is_current,
+    consent_scope,
     input_issue,
     is_fresh_answer,
     latest_turn,
@@ -29,13 +32,15 @@ from actions.tracker_reading import (
 )
 from cyberbot.advice.answers import (
     ANSWER_INTENTS,
-    CONTACT_SLOTS,
+    CONTACT_DETAIL_SLOTS,
     declines_phone,
     is_interruption,
     read_context,
     read_direct,
 )
+from cyberbot.advice.country import COUNTRIES
 from cyberbot.advice.formatting import format_euro
+from cyberbot.advice.incidents import mentions_incident
 from cyberbot.advice.sectors import load_sectors
 from cyberbot.leads.contact import check_email, check_phone, problem_message
 
@@ -71,6 +76,16 @@ class BusinessFormValidation(FormValidationAction, ABC):
             return [slot for slot in domain_slots if slot != "contact_phone"]
         return domain_slots
 
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        # Returned whole: rasa-sdk would pass on only the form's own slots.
+        forgotten = []
+        if "consent" in self.domain_slots(domain):
+            forgotten = forget_earlier_consent(tracker, self.form_name())
+            tracker.add_slots(forgotten)
+        return [*forgotten, *await super().run(dispatcher, tracker, domain)]
+
     async def get_extraction_events(
         self,
         dispatcher: CollectingDispatcher,
@@ -80,6 +95,10 @@ class BusinessFormValidation(FormValidationAction, ABC):
         if not is_fresh_answer(tracker):
             return []
         slots = await self.required_slots(self.domain_slots(domain), dispatcher, tracker, domain)
+        if not consent_is_current(tracker, self.form_name()):
+            # Contact details only after consent, whatever question was asked: an
+            # address typed earlier is not read, stored or passed on.
+            slots = [slot for slot in slots if slot not in CONTACT_DETAIL_SLOTS]
         turn = latest_turn(tracker)
         asked = turn.requested_slot if turn.requested_slot in slots else None
         direct = read_direct(turn) if asked else None
@@ -90,9 +109,10 @@ class BusinessFormValidation(FormValidationAction, ABC):
         starting = asked is None and turn.intent in FORM_REQUESTS
         if is_interruption(turn, direct is not None or refuses_phone) and not starting:
             return []
-        if starting and tracker.get_slot("consent") is not True:
-            # Contact details only after consent, even when offered unasked.
-            slots = [slot for slot in slots if slot not in CONTACT_SLOTS]
+        if starting and turn.intent == "request_quote" and mentions_incident(turn.text):
+            # Said before any question: the quote cannot cover what already happened.
+            incident = form_messages()["incident"]
+            dispatcher.utter_message(text=incident["not_insurable"], buttons=incident["buttons"])
         values = read_context(turn, slots)
         if asked:
             if refuses_phone:
@@ -127,6 +147,14 @@ class BusinessFormValidation(FormValidationAction, ABC):
             dispatcher.utter_message(text=text("corrected", slot, value=shown))
 
     # -- the business profile ----------------------------------------------------------
+
+    def validate_country(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if value not in COUNTRIES:
+            self._not_understood(dispatcher, tracker, "country")
+            return {"country": None}
+        return {"country": value}
 
     def validate_sector(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -208,7 +236,11 @@ class BusinessFormValidation(FormValidationAction, ABC):
     def validate_consent(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        return self._validate_yes_no("consent", value, dispatcher, tracker)
+        checked = self._validate_yes_no("consent", value, dispatcher, tracker)
+        if value is True:
+            # What the consent covers: this request, in this session.
+            checked[CONSENT_SESSION] = consent_scope(tracker, self.form_name())
+        return checked
 
     def validate_contact_name(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -284,16 +316,33 @@ class BusinessFormValidation(FormValidationAction, ABC):
         return {"callback_moment": value}
 
 
+def forget_earlier_consent(tracker: Tracker, form: str) -> list[EventType]:
+    """Clears a consent given for another request or in an earlier session, with the
+    contact details it allowed."""
+    if tracker.get_slot("consent") is not True or consent_is_current(tracker, form):
+        return []
+    return clear_contact_events(tracker)
+
+
+def clear_contact_events(tracker: Tracker) -> list[EventType]:
+    """Events that forget the consent and every contact detail that is set."""
+    slots = ["consent", CONSENT_SESSION, *sorted(CONTACT_DETAIL_SLOTS), PHONE_DECLINED]
+    return [SlotSet(slot, None) for slot in slots if tracker.get_slot(slot) is not None]
+
+
 def noted_text(values: dict[str, Any]) -> str | None:
     """Confirms the business details read from the message that started the form."""
     noted = form_messages()["noted"]
     labels = {sector.id: sector.label for sector in load_sectors()}
     details: list[str] = []
-    for slot in ("sector", "employees", "revenue", "online_sales", "usa_canada", "personal_data"):
+    for slot in ("sector", "employees", "revenue", "online_sales", "usa_canada", "personal_data",
+                 "country"):
         value = values.get(slot)
         if value is None:
             continue
-        if slot == "sector":
+        if slot == "country":
+            details.append(noted["country"][value])
+        elif slot == "sector":
             details.append(noted["sector"].format(value=labels.get(value, value)))
         elif slot == "employees":
             key = "employees_one" if value == 1 else "employees"

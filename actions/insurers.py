@@ -26,11 +26,12 @@ class ActionInsurerInfo(Action):
         # The entity extractor can miss one of two names; the text is read as well.
         named = list(dict.fromkeys([*insurers_named(turn.text), *turn.insurer_entities]))
         named = [insurer for insurer in named if insurer in INSURER_IDS]
+        country = tracker.get_slot("country")
         if len(named) >= 2:
-            dispatcher.utter_message(text=comparison_text(named[0], named[1]))
+            dispatcher.utter_message(text=comparison_text(named[0], named[1], country=country))
             return []
         if len(named) == 1:
-            dispatcher.utter_message(text=insurer_text(named[0]))
+            dispatcher.utter_message(text=insurer_text(named[0], country=country))
             return [SlotSet("insurer", named[0])]
         overview = form_messages()["insurer_overview"]
         dispatcher.utter_message(text=overview["text"], buttons=overview["buttons"])

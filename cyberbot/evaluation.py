@@ -4,7 +4,9 @@ Runs Rasa's own evaluation (``rasa test nlu``) twice: 5-fold cross-validation on
 training data, and the trained model on ``tests/nlu_heldout.yml``. From Rasa's reports it
 derives two figures per run: intent accuracy, and label accuracy where a label is the
 intent or, for the retrieval intent ``faq``, the FAQ key (``faq/kosten``). Writes
-``results/eval.json`` and ``results/eval.md``.
+``results/eval.json`` and ``results/eval.md``; and what the assistant would do with each
+held-out message, with the FAQ threshold curve, in ``results/heldout.md`` (see
+``cyberbot.heldout``).
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
+
+from cyberbot import heldout
 
 HELDOUT = Path("tests/nlu_heldout.yml")
 
@@ -104,6 +108,8 @@ def main(argv: list[str] | None = None) -> int:
     rasa("test", "nlu", "--nlu", "data", "--config", args.config, "--cross-validation",
          "--folds", str(args.folds), "--out", str(cv_dir))
     rasa("test", "nlu", "--nlu", str(HELDOUT), "--model", "models", "--out", str(heldout_dir))
+    # What the assistant does with each held-out message (answer, "Bedoelt u", no answer).
+    heldout.run(HELDOUT, heldout.latest_model(), args.out)
     results = {
         "config": args.config,
         "seconds": time.monotonic() - started,

@@ -101,6 +101,9 @@ def test_company_and_moment() -> None:
     assert read_company("ons bedrijf heet Pixelwerk B.V.") == "Pixelwerk B.V"
     assert read_company("123") is None
     assert read_moment("  morgen   na 15 uur ") == "morgen na 15 uur"
+    # Single-line fields: an answer cannot add lines to what the advisors read.
+    assert read_company("Pixel\nTelefoonnummer: 06 99") == "Pixel Telefoonnummer: 06 99"
+    assert read_moment("morgen\r\nOpmerking: bel eerst") == "morgen Opmerking: bel eerst"
     assert read_moment("...") is None
     assert len(read_moment("a" * 1000) or "") == 200
 

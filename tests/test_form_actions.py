@@ -25,6 +25,13 @@ from actions.insurers import ActionInsurerInfo
 
 ROOT = Path(__file__).resolve().parents[1]
 DOMAIN: dict[str, Any] = yaml.safe_load((ROOT / "domain.yml").read_text())
+FORM_MESSAGES: dict[str, Any] = yaml.safe_load(
+    (ROOT / "content" / "form_messages.yml").read_text(encoding="utf-8")
+)
+# Consent given in the current session (these trackers have no session_started event),
+# for the form the test uses.
+CONSENTED = {"consent": True, "consent_session": "quote_form@none"}
+CONSENTED_TO_CALLBACK = {"consent": True, "consent_session": "callback_form@none"}
 
 
 def make_tracker(
@@ -115,6 +122,110 @@ def test_contact_details_in_the_first_message_wait_for_consent() -> None:
     events, _ = run(ValidateQuoteForm(), tracker)
     assert "contact_email" not in slot_events(events)
     assert "contact_phone" not in slot_events(events)
+
+
+@pytest.mark.parametrize(
+    ("requested", "text"),
+    [
+        ("sector", "webshop, mailt u maar naar jan@pixelwerk.nl"),
+        ("employees", "12, bel me op 0612345678"),
+        ("revenue", "1 miljoen. jan@pixelwerk.nl"),
+        ("preferred_insurer", "geen voorkeur, mijn nummer is +32 470 12 34 56"),
+    ],
+)
+def test_a_contact_detail_typed_before_consent_fills_nothing(requested: str, text: str) -> None:
+    tracker = make_tracker(text, requested=requested, form="quote_form")
+    events, _ = run(ValidateQuoteForm(), tracker)
+    filled = slot_events(events)
+    assert not {"contact_email", "contact_phone", "callback_contact"} & filled.keys()
+    assert requested in filled  # the answer to the question itself is read
+
+
+def session_history(started_at: float) -> list[dict[str, Any]]:
+    return [{"event": "action", "name": "action_session_start"},
+            {"event": "session_started", "timestamp": started_at},
+            {"event": "action", "name": "action_listen"}]
+
+
+def test_a_consent_given_in_an_earlier_session_is_asked_again() -> None:
+    earlier = {"consent": True, "consent_session": "quote_form@1700000000.000000",
+               "contact_name": "Jan", "contact_email": "jan@pixelwerk.nl",
+               "sector": "detailhandel"}
+    tracker = make_tracker("/request_quote", "request_quote", form="quote_form", slots=earlier,
+                           history=session_history(1800000000.0))
+    events, _ = run(ValidateQuoteForm(), tracker)
+    filled = slot_events(events)
+    assert filled["consent"] is None and filled["consent_session"] is None
+    assert filled["contact_name"] is None and filled["contact_email"] is None
+    assert "sector" not in filled  # the business profile carries over
+
+
+def test_a_consent_is_tied_to_the_session_that_gave_it() -> None:
+    tracker = make_tracker("ja", "affirm", requested="consent", form="quote_form",
+                           history=session_history(1800000000.5))
+    events, _ = run(ValidateQuoteForm(), tracker)
+    assert slot_events(events)["consent"] is True
+    assert slot_events(events)["consent_session"] == "quote_form@1800000000.500000"
+
+
+def test_a_consent_for_a_call_back_does_not_cover_a_quote() -> None:
+    slots = {**CONSENTED_TO_CALLBACK, "contact_name": "Fatima", "callback_contact": "+3291234567"}
+    events, _ = run(ValidateQuoteForm(), make_tracker("/request_quote", "request_quote",
+                                                      form="quote_form", slots=slots))
+    filled = slot_events(events)
+    assert filled["consent"] is None and filled["contact_name"] is None
+    assert filled["callback_contact"] is None
+
+
+def test_a_stored_lead_leaves_no_contact_detail_behind(leads_db: str) -> None:
+    slots = {**CONSENTED_TO_CALLBACK, "contact_name": "Fatima",
+             "callback_contact": "+32470123456", "contact_phone": "+32470123456",
+             "callback_moment": "morgen"}
+    events, _ = run(ActionSubmitCallback(), make_tracker("", slots=slots, form=None))
+    filled = slot_events(events)
+    assert filled["callback_reference"]
+    for slot in ("consent", "consent_session", "contact_name", "callback_contact",
+                 "contact_phone", "callback_moment"):
+        assert filled[slot] is None, slot
+
+
+def test_a_lead_is_never_made_from_an_earlier_sessions_details(leads_db: str) -> None:
+    from cyberbot.leads.database import get_engine
+    from cyberbot.leads.store import list_leads
+
+    earlier = {"consent": True, "consent_session": "quote_form@1700000000.000000",
+               "contact_name": "Jan", "contact_email": "jan@pixelwerk.nl"}
+    events, messages = run(ActionSubmitQuote(), make_tracker(
+        "", slots=earlier, form=None, history=session_history(1800000000.0)))
+    assert list_leads(get_engine(leads_db)) == []
+    assert slot_events(events)["contact_email"] is None
+    assert texts(messages) == FORM_MESSAGES["consent"]["refused_cleared"]
+
+
+@pytest.mark.parametrize(("answer", "country"), [("Nederland", "nl"), ("in België", "be"),
+                                                 ("Gent", "be")])
+def test_the_country_question_is_read(answer: str, country: str) -> None:
+    tracker = make_tracker(answer, requested="country", form="advice_form")
+    events, _ = run(ValidateAdviceForm(), tracker)
+    assert slot_events(events)["country"] == country
+
+
+def test_a_country_outside_nl_and_be_is_explained() -> None:
+    tracker = make_tracker("Duitsland", requested="country", form="advice_form")
+    events, messages = run(ValidateAdviceForm(), tracker)
+    assert slot_events(events)["country"] is None
+    assert "Nederland en België" in texts(messages)
+
+
+def test_a_quote_asked_while_telling_of_an_incident_gets_the_warning_first() -> None:
+    tracker = make_tracker("we zijn gisteren gehackt en ik wil nu snel een offerte",
+                           "request_quote", form="quote_form")
+    _, messages = run(ValidateQuoteForm(), tracker)
+    assert "niet achteraf verzekeren" in texts(messages)
+    assert messages[0]["buttons"][0]["payload"] == "/faq/incident_nu"
+    _, calm = run(ValidateQuoteForm(), make_tracker("ik wil een offerte", "request_quote",
+                                                    form="quote_form"))
+    assert "achteraf" not in texts(calm)
 
 
 def test_asking_for_a_quote_in_the_middle_of_the_advice_fills_no_answer() -> None:
@@ -217,7 +328,27 @@ def test_recommendation_sets_the_ranked_insurers() -> None:
     ranked = slot_events(events)["recommended_insurers"]
     assert "hiscox" not in ranked and set(ranked) <= {"aig", "chubb"} and ranked
     assert "Hiscox" in texts(messages)  # says why it is left out
-    assert any(b["payload"] == "/request_quote" for b in messages[0]["buttons"])
+    # Right under the comparison: what it is and who answers for it, then the next steps.
+    comparison, disclosure = messages
+    assert comparison["text"].startswith("Vergelijking van AIG, Hiscox en Chubb")
+    assert "Mijn advies" not in texts(messages) and "losgeld" not in texts(messages)
+    assert "niet van de hele markt" in disclosure["text"]
+    assert "geen persoonlijk advies" in disclosure["text"]
+    assert any(b["payload"] == "/request_quote" for b in disclosure["buttons"])
+
+
+def test_a_belgian_comparison_uses_belgian_facts_and_registration() -> None:
+    from cyberbot.operator_info import operator_info
+
+    slots = {"country": "be", "sector": "zorg", "employees": 4, "revenue": 400_000,
+             "usa_canada": False, "personal_data": True, "online_sales": False,
+             "priority": "incident_help"}
+    _, messages = run(ActionRecommendInsurers(), make_tracker("", slots=slots, form=None))
+    said = texts(messages)
+    assert operator_info().belgium.registration in said
+    assert operator_info().belgium.complaints in said
+    assert "assurantiebelasting" not in said and "(NL)" not in said
+    assert "makelaar" in said and "eigen risico" not in said
 
 
 def test_insurer_info_compares_two_named_insurers() -> None:
@@ -262,7 +393,7 @@ def test_refused_consent_ends_the_quote_form() -> None:
 
 def test_a_wrong_email_is_asked_again_with_the_reason() -> None:
     tracker = make_tracker(
-        "jan.voorbeeld.nl", requested="contact_email", form="quote_form", slots={"consent": True}
+        "jan.voorbeeld.nl", requested="contact_email", form="quote_form", slots=dict(CONSENTED)
     )
     events, messages = run(ValidateQuoteForm(), tracker)
     assert slot_events(events)["contact_email"] is None
@@ -271,7 +402,7 @@ def test_a_wrong_email_is_asked_again_with_the_reason() -> None:
 
 def test_a_suspected_typo_is_accepted_when_typed_twice() -> None:
     first = make_tracker(
-        "jan@gmial.com", requested="contact_email", form="quote_form", slots={"consent": True}
+        "jan@gmial.com", requested="contact_email", form="quote_form", slots=dict(CONSENTED)
     )
     events, messages = run(ValidateQuoteForm(), first)
     assert slot_events(events)["contact_email"] is None
@@ -284,7 +415,7 @@ def test_a_suspected_typo_is_accepted_when_typed_twice() -> None:
         "jan@gmial.com",
         requested="contact_email",
         form="quote_form",
-        slots={"consent": True},
+        slots=dict(CONSENTED),
         history=history,
     )
     events, _ = run(ValidateQuoteForm(), again)
@@ -293,11 +424,12 @@ def test_a_suspected_typo_is_accepted_when_typed_twice() -> None:
 
 def test_the_phone_number_is_normalised_or_may_be_declined() -> None:
     filled = {
+        "country": "be",
         "sector": "bouw",
         "employees": 3,
         "revenue": 200_000,
         "preferred_insurer": "none",
-        "consent": True,
+        **CONSENTED,
         "contact_name": "Jan",
         "company_name": "Jan BV",
         "contact_email": "jan@example.org",
@@ -324,7 +456,7 @@ def test_the_phone_number_is_normalised_or_may_be_declined() -> None:
 
 
 def test_callback_contact_accepts_a_phone_number_or_an_email() -> None:
-    slots = {"consent": True, "contact_name": "Fatima"}
+    slots = {**CONSENTED_TO_CALLBACK, "contact_name": "Fatima"}
     events, _ = run(
         ValidateCallbackForm(),
         make_tracker(
@@ -361,7 +493,7 @@ def test_submitting_a_quote_stores_the_lead_and_gives_a_reference(leads_db: str)
         "employees": 12,
         "revenue": 1_200_000,
         "preferred_insurer": "hiscox",
-        "consent": True,
+        **CONSENTED,
         "contact_name": "Jan de Vries",
         "company_name": "Pixelwerk",
         "contact_email": "jan@pixelwerk.nl",
@@ -384,8 +516,9 @@ def test_without_consent_nothing_is_stored(leads_db: str) -> None:
         ActionSubmitQuote(),
         make_tracker("", slots={"consent": False, "contact_name": "Jan"}, form=None),
     )
-    assert slot_events(events) == {"consent": None, "requested_slot": None}
-    assert "niets opgeslagen" in texts(messages)
+    # The name given earlier in the conversation is forgotten, and the visitor told so.
+    assert slot_events(events) == {"consent": None, "contact_name": None, "requested_slot": None}
+    assert texts(messages) == FORM_MESSAGES["consent"]["refused_cleared"]
     assert list_leads(get_engine(leads_db)) == []
 
 
@@ -394,7 +527,7 @@ def test_a_callback_is_stored_with_the_expected_contact_moment(leads_db: str) ->
     from cyberbot.leads.store import list_leads
 
     slots = {
-        "consent": True,
+        **CONSENTED_TO_CALLBACK,
         "contact_name": "Fatima",
         "callback_contact": "+32470123456",
         "callback_moment": "morgenochtend",
@@ -405,6 +538,10 @@ def test_a_callback_is_stored_with_the_expected_contact_moment(leads_db: str) ->
     [lead] = list_leads(get_engine(leads_db))
     assert lead["kind"] == "callback" and lead["contact_phone"] == "+32470123456"
     assert lead["callback_moment"] == "morgenochtend"
+    # The basis of the demands-and-needs statement travels with the lead.
+    basis = lead["advice_basis"]
+    assert [entry["insurer"] for entry in basis["ranking"]] == lead["recommendation"]
+    assert all(entry["reasons"] for entry in basis["ranking"])
 
 
 FORM_OF = {
@@ -459,7 +596,8 @@ FORM_OF = {
 def test_each_slot_accepts_good_values_and_explains_bad_ones(
     form: str, slot: str, text: str, expected: Any
 ) -> None:
-    slots = {"consent": True} if slot != "consent" else {}
+    consented = {"consent": True, "consent_session": f"{form}_form@none"}
+    slots = consented if slot != "consent" else {}
     tracker = make_tracker(text, "inform", requested=slot, form=f"{form}_form", slots=slots)
     events, messages = run(FORM_OF[form](), tracker)
     assert slot_events(events)[slot] == expected

@@ -6,6 +6,7 @@ import dataclasses
 import itertools
 import math
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 
@@ -19,6 +20,7 @@ from cyberbot.advice.catalogue import (
 from cyberbot.advice.explain import (
     MAX_MESSAGE_CHARS,
     comparison_text,
+    disclosure,
     insurer_text,
     recommendation_text,
 )
@@ -89,7 +91,8 @@ def test_a_zzp_er_who_wants_prevention_gets_hiscox_first() -> None:
     assert rec.ranked[0].reasons[0] == "Biedt preventiehulp om cybercrime te voorkomen."
     # a one-person business with €60.000 revenue: a 2% ransom is €1.200
     assert rec.insured_amount == (250_000, 500_000)
-    assert set(rec.premiums) == {"hiscox"}
+    # The one premium range in the catalogue has no date: never shown in a comparison.
+    assert rec.premiums == {}
 
 
 def test_a_webshop_that_wants_broad_cover() -> None:
@@ -101,7 +104,7 @@ def test_a_webshop_that_wants_broad_cover() -> None:
     assert [ranked.score for ranked in rec.ranked] == [6, 4, 4]
     assert any("kaartbetalingen (PCI)" in reason for reason in rec.ranked[0].reasons)
     assert rec.insured_amount == (500_000, 500_000)
-    assert rec.premiums["hiscox"][:2] == (600, 3500)
+    assert rec.premiums == {}
     assert rec.caveats == ()
 
 
@@ -163,28 +166,37 @@ def test_an_empty_profile_ranks_all_three_in_the_site_order() -> None:
     assert rec.insured_amount == (500_000, 1_000_000)
 
 
+def dated_catalogue(date: str = "2025-06-01") -> Catalogue:
+    """The catalogue with Hiscox's (Dutch) premium range dated, as a source could date it."""
+    catalogue = load_catalogue()
+    hiscox = catalogue.insurers["hiscox"]
+    premiums = tuple(replace(entry, date=date) for entry in hiscox.premiums)
+    insurers = {**catalogue.insurers, "hiscox": replace(hiscox, premiums=premiums)}
+    return replace(catalogue, insurers=insurers)
+
+
 @pytest.mark.parametrize(
-    ("revenue", "shown"),
+    ("revenue", "country", "shown"),
     [
-        (None, False),
-        (0, True),
-        (60_000, True),
-        (1_200_000, True),
-        (4_999_999, True),
-        (5_000_000, False),
-        (8_000_000, False),
-        (150_000_000, False),
+        (60_000, "nl", True),
+        (4_999_999, "nl", True),
+        (5_000_000, "nl", False),
+        (None, "nl", False),
+        (60_000, "be", False),  # a Dutch market figure, with Dutch tax
+        (60_000, None, False),
     ],
 )
-def test_the_premium_range_is_hiscox_only_and_only_below_5_million(
-    revenue: float | None, shown: bool
+def test_a_premium_range_needs_a_date_and_the_visitors_country(
+    revenue: float | None, country: str | None, shown: bool
 ) -> None:
-    rec = recommend(Profile(revenue=revenue))
-    assert rec.premiums == ({"hiscox": rec.premiums["hiscox"]} if shown else {})
+    profile = Profile(revenue=revenue, country=country)
+    assert recommend(profile).premiums == {}  # undated in the real catalogue
+    rec = recommend(profile, dated_catalogue())
+    assert bool(rec.premiums) == shown
     if shown:
         low, high, note = rec.premiums["hiscox"]
         assert (low, high) == (600, 3500)
-        assert "21% assurantiebelasting" in note and "bron:" in note
+        assert "21% assurantiebelasting" in note and "bron:" in note and "2025-06-01" in note
 
 
 def test_over_all_profiles_premiums_and_reasons_stay_within_bounds() -> None:
@@ -371,10 +383,38 @@ def test_recommendation_text_names_the_order_and_the_quote(profile: Profile) -> 
 
 def test_recommendation_text_for_the_webshop() -> None:
     text = recommendation_text(recommend(WEBSHOP), WEBSHOP)
+    assert text.splitlines()[0].startswith("Vergelijking van AIG, Hiscox en Chubb")
     assert text.splitlines()[1].startswith("1. **Hiscox CyberClear**")
-    assert "€ 600 tot € 3.500" in text and "21% assurantiebelasting" in text
     assert "verhoogd risico" in text  # retail handles many personal data (site text)
-    assert "€ 24.000" in text  # 2% of €1,2 miljoen revenue, the ransom rule of thumb
+    # No personal ransom figure, and no undated premium.
+    assert "losgeld" not in text and "€ 24.000" not in text and "€ 600" not in text
+    dutch = replace(WEBSHOP, country="nl")
+    dated = recommendation_text(recommend(dutch, dated_catalogue()), dutch, dated_catalogue())
+    assert "€ 600 tot € 3.500" in dated and "21% assurantiebelasting" in dated
+
+
+@pytest.mark.parametrize(
+    ("country", "words", "not_words"),
+    [("nl", ["adviseur", "AFM"], ["makelaar", "FSMA"]),
+     ("be", ["makelaar", "FSMA", "Ombudsman"], ["AFM", "Kifid"]),
+     (None, ["adviseur of makelaar", "AFM", "FSMA"], [])],
+)
+def test_the_disclosure_names_the_visitors_registration(
+    country: str | None, words: list[str], not_words: list[str]
+) -> None:
+    text = disclosure(country)
+    assert "drie verzekeraars" in text and "niet van de hele markt" in text
+    assert "geen persoonlijk advies" in text
+    for word in words:
+        assert word in text
+    for word in not_words:
+        assert word not in text
+
+
+def test_terms_in_reasons_follow_the_country() -> None:
+    belgian = Profile(priority="incident_help", country="be")
+    text = recommendation_text(recommend(belgian), belgian)
+    assert "{term:" not in text and "eigen risico" not in text
 
 
 def test_every_recommendation_text_is_short_and_says_indicatief_only_with_a_premium() -> None:
@@ -384,6 +424,7 @@ def test_every_recommendation_text_is_short_and_says_indicatief_only_with_a_prem
         text = recommendation_text(rec, profile, catalogue)
         assert len(text) < MAX_MESSAGE_CHARS, profile
         assert ("indicatief" in text) == bool(rec.premiums), profile
+        assert "{term:" not in text and "{" not in text, profile
 
 
 @pytest.mark.parametrize("insurer_id", ["aig", "hiscox", "chubb"])

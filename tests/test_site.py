@@ -61,3 +61,16 @@ def test_every_page_has_the_site_header(site: str) -> None:
     for path in ("/", "/privacy"):
         text = requests.get(f"{site}{path}", timeout=10).text
         assert '<header class="site-header">' in text and "{{" not in text
+
+
+@pytest.mark.parametrize("path", ["/", "/privacy"])
+def test_every_page_says_who_runs_the_site_and_where_to_complain(site: str, path: str) -> None:
+    from cyberbot.operator_info import operator_info
+
+    page = requests.get(f"{site}{path}", timeout=10).text
+    info = operator_info()
+    footer = page[page.index("<footer"):]
+    for text in (info.name, info.netherlands.registration, info.belgium.registration,
+                 "Kifid", "Ombudsman van de Verzekeringen", "niet de hele markt",
+                 "geen persoonlijk advies"):
+        assert text.replace("(", "(") in footer.replace("&#x27;", "'"), text

@@ -21,10 +21,11 @@ from typing import Any
 
 import yaml
 
+from cyberbot.advice.country import detect_country
 from cyberbot.advice.numbers import extract_employees, extract_revenue, parse_amount, parse_count
 from cyberbot.advice.sectors import match_sector
 from cyberbot.leads.contact import find_email, find_phone
-from cyberbot.text import strip_accents
+from cyberbot.text import single_line, strip_accents
 
 WORDS_FILE = Path(__file__).resolve().parents[2] / "content" / "answer_words.yml"
 
@@ -58,6 +59,17 @@ CONTACT_SLOTS = frozenset(
         "callback_contact",
         "callback_moment",
         "preferred_insurer",
+    }
+)
+# What identifies a person: filled only after consent, in the session that gave it.
+CONTACT_DETAIL_SLOTS = frozenset(
+    {
+        "contact_name",
+        "company_name",
+        "contact_email",
+        "contact_phone",
+        "callback_contact",
+        "callback_moment",
     }
 )
 BOOLEAN_SLOTS = ("usa_canada", "personal_data", "online_sales", "consent")
@@ -256,7 +268,7 @@ def declines_phone(turn: Turn) -> bool:
 
 def read_name(text: str) -> str | None:
     """A person's name typed as an answer ("Mijn naam is Jan de Vries")."""
-    name = _NAME_PREFIXES.sub("", text.strip()).strip(" .,!")
+    name = _NAME_PREFIXES.sub("", single_line(text)).strip(" .,!")
     if not name or len(name) > MAX_NAME_CHARS:
         return None
     if not re.fullmatch(r"[^\W\d_]+(?:[ '\u2019.-]+[^\W\d_]+)*\.?", name):
@@ -268,7 +280,7 @@ def read_name(text: str) -> str | None:
 
 def read_company(text: str) -> str | None:
     """A company name: anything short with a letter in it, without a leading phrase."""
-    company = _COMPANY_PREFIXES.sub("", text.strip()).strip(" .,!")
+    company = _COMPANY_PREFIXES.sub("", single_line(text)).strip(" .,!")
     if not company or len(company) > MAX_COMPANY_CHARS or not re.search(r"[^\W\d_]", company):
         return None
     return company
@@ -276,7 +288,7 @@ def read_company(text: str) -> str | None:
 
 def read_moment(text: str) -> str | None:
     """A preferred moment for a call-back, kept as the visitor wrote it."""
-    moment = " ".join(text.split())
+    moment = single_line(text)
     if not moment or not re.search(r"\w", moment):
         return None
     return moment[:MAX_MOMENT_CHARS]
@@ -293,9 +305,24 @@ def read_boolean_cue(text: str, slot: str) -> bool | None:
     return not negated
 
 
+# Short answers to "Nederland of België?" that carry no cue on their own.
+_COUNTRY_ANSWERS = {
+    "nederland": "nl", "nl": "nl", "holland": "nl", "nederlands": "nl",
+    "belgie": "be", "be": "be", "belgisch": "be", "vlaanderen": "be",
+}
+
+
+def read_country(text: str) -> str | None:
+    """"nl" or "be" from an answer to the country question."""
+    answer = re.sub(r"^(?:in|uit|vanuit)\s+", "", fold(text).strip(" .!?"))
+    return _COUNTRY_ANSWERS.get(answer) or detect_country(text)
+
+
 def read_direct(turn: Turn) -> Any:
     """The answer to the question that was asked, or None when it could not be read."""
     slot, text = turn.requested_slot, turn.text
+    if slot == "country":
+        return read_country(text)
     if slot == "sector":
         return match_sector(text).sector
     if slot == "employees":
@@ -335,6 +362,7 @@ def read_context(turn: Turn, slots: Iterable[str]) -> dict[str, Any]:
     text = turn.text
     found: dict[str, Any] = {}
     readers = {
+        "country": lambda: detect_country(text),
         "employees": lambda: extract_employees(text),
         "revenue": lambda: extract_revenue(text),
         "sector": lambda: _sector_in_passing(text),

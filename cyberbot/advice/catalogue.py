@@ -115,14 +115,20 @@ class UsaCanadaLimit:
 
 @dataclass(frozen=True)
 class Premium:
-    """An indicative yearly premium range for revenue below ``revenue_below``."""
+    """An indicative yearly premium range for revenue below ``revenue_below``, in one
+    country's market (``nl`` or ``be``), excluding that country's premium tax."""
 
     revenue_below: float
     low: int
     high: int
+    country: str
     note: str
     source: str
     date: str
+
+    @property
+    def dated(self) -> bool:
+        return self.date != UNKNOWN_DATE
 
 
 @dataclass(frozen=True)
@@ -353,14 +359,17 @@ def _condition(value: Any, where: str) -> Condition:
 
 
 def _premium(value: Any, where: str) -> Premium:
-    fields = _fields(value, where, ("revenue_below", "low", "high", "note", *_SOURCED))
+    fields = _fields(value, where, ("revenue_below", "low", "high", "country", "note", *_SOURCED))
     low, high = _whole(fields["low"], f"{where}.low"), _whole(fields["high"], f"{where}.high")
     if low > high:
         _fail(where, f"low ({low}) is above high ({high})")
+    if fields["country"] not in ("nl", "be"):
+        _fail(f"{where}.country", f"expected nl or be, got {fields['country']!r}")
     return Premium(
         revenue_below=_number(fields["revenue_below"], f"{where}.revenue_below"),
         low=low,
         high=high,
+        country=fields["country"],
         note=_text(fields["note"], f"{where}.note"),
         source=_text(fields["source"], f"{where}.source"),
         date=_date(fields["date"], f"{where}.date"),

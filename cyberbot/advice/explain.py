@@ -1,9 +1,14 @@
-"""The advice as short Dutch chat messages.
+"""The comparison as short Dutch chat messages.
 
 Chat channels render **bold** and numbered lists but not tables, and a message on WhatsApp
 should fit on a phone screen: every message here stays under ``MAX_MESSAGE_CHARS``.
-Premiums appear only where the catalogue has a range for the visitor's revenue, always
-marked "indicatief" with the tax note; the final premium and acceptance follow from a quote.
+
+Ranking insurers for a visitor is insurance distribution, so the text says what it is: a
+comparison of three insurers (not the market) on the visitor's answers, information and
+not personal advice, with the site operator's registration and complaints body
+(operator.yml); the advice comes from a licensed adviser. Premiums appear only where the
+catalogue has a dated range for the visitor's country and revenue, marked "indicatief"
+with that country's tax. Words that differ per country are the visitor's.
 """
 
 from __future__ import annotations
@@ -11,16 +16,23 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from cyberbot.advice.catalogue import Catalogue, date_label, load_catalogue
-from cyberbot.advice.formatting import format_euro, format_euro_range
+from cyberbot.advice.country import localise
+from cyberbot.advice.formatting import format_euro_range
 from cyberbot.advice.ranking import Profile, Recommendation
+from cyberbot.operator_info import OperatorInfo, operator_info
 
 MAX_MESSAGE_CHARS = 900
 
-_HEADER = "Mijn advies, de best passende eerst:"
-_QUOTE_NOTE = "De definitieve premie en acceptatie volgen uit een offerte via een adviseur."
+_HEADER = "Vergelijking van AIG, Hiscox en Chubb op uw antwoorden, best passend eerst:"
+_QUOTE_NOTE = "De premie en de acceptatie volgen uit een offerte via een {term:adviseur}."
+_DISCLOSURE = (
+    "Dit is informatie: een vergelijking van drie verzekeraars, niet van de hele markt, en "
+    "geen persoonlijk advies. Het advies krijgt u van een erkende {term:adviseur} van "
+    "{operator_name} ({operator_registration}); klachten: {operator_complaints}."
+)
 _NO_FIT = (
-    "Op basis van uw antwoorden past geen van onze verzekeraars zeker bij u. "
-    "Een adviseur bekijkt uw situatie graag persoonlijk."
+    "Op basis van uw antwoorden past geen van de drie verzekeraars die wij vergelijken zeker "
+    "bij u. Een {term:adviseur} bekijkt uw situatie graag persoonlijk."
 )
 
 
@@ -37,47 +49,53 @@ def _sources_line(sourced: Iterable[tuple[str, str]], catalogue: Catalogue) -> s
 
 
 def _amount_lines(rec: Recommendation, profile: Profile, catalogue: Catalogue) -> list[str]:
-    """The suggested insured amount with the why, and the indicative premiums."""
+    """The suggested insured amount with the why, and dated indicative premiums."""
     amounts = catalogue.insured_amounts
-    line = (
+    lines = [
         f"**Verzekerd bedrag:** {format_euro_range(*rec.insured_amount)}. "
         f"{amounts.for_revenue(profile.revenue).why}"
-    )
-    if profile.revenue:  # no estimate without revenue
-        line += (
-            f" Een losgeldeis is vaak zo'n {amounts.ransom_share:.0%} van de omzet: "
-            f"bij u ca. {format_euro(profile.revenue * amounts.ransom_share)}."
-        )
-    lines = [line]
+    ]
     for insurer_id, (low, high, note) in rec.premiums.items():
         name = catalogue.insurer(insurer_id).name
         lines.append(f"**Premie (indicatief)** {name}: {format_euro_range(low, high)} {note}.")
     return lines
 
 
+def disclosure(country: str | None, operator: OperatorInfo | None = None) -> str:
+    """Who compares, what it is and is not, and where to complain, for the visitor's country."""
+    operator = operator or operator_info()
+    return localise(_DISCLOSURE, country).format(**operator.placeholders(country))
+
+
 def recommendation_text(
     rec: Recommendation, profile: Profile, catalogue: Catalogue | None = None
 ) -> str:
-    """The advice: the order with reasons, who is left out and why, amount and premium."""
+    """The comparison: the order with reasons, who is left out and why, the amount and
+    dated premiums for the visitor's country. ``disclosure`` says what it is, right under it."""
     catalogue = catalogue or load_catalogue()
     left_out = [f"Niet meegenomen: {exclusion.reason}" for exclusion in rec.excluded]
     if not rec.ranked:
-        return "\n".join([_NO_FIT, *left_out])
-    lines = [_HEADER]
-    for number, ranked in enumerate(rec.ranked, start=1):
-        # all reasons for the best fit, the main one for the others: short enough to read
-        shown = ranked.reasons if number == 1 else ranked.reasons[:1]
-        lines.append(f"{number}. **{catalogue.insurer(ranked.id).product}**: {' '.join(shown)}")
-    lines += left_out
-    lines += [f"Let op: {caveat}" for caveat in rec.caveats]
-    if profile.sector in catalogue.elevated_risk.sectors:
-        lines.append(catalogue.elevated_risk.text)
-    lines += _amount_lines(rec, profile, catalogue)
-    lines.append(_QUOTE_NOTE)
-    return "\n".join(lines)
+        lines = [_NO_FIT, *left_out]
+    else:
+        lines = [_HEADER]
+        for number, ranked in enumerate(rec.ranked, start=1):
+            # all reasons for the best fit, the main one for the others: short enough to read
+            shown = ranked.reasons if number == 1 else ranked.reasons[:1]
+            lines.append(
+                f"{number}. **{catalogue.insurer(ranked.id).product}**: {' '.join(shown)}"
+            )
+        lines += left_out
+        lines += [f"Let op: {caveat}" for caveat in rec.caveats]
+        if profile.sector in catalogue.elevated_risk.sectors:
+            lines.append(catalogue.elevated_risk.text)
+        lines += _amount_lines(rec, profile, catalogue)
+        lines.append(_QUOTE_NOTE)
+    return localise("\n".join(lines), profile.country)
 
 
-def insurer_text(insurer_id: str, catalogue: Catalogue | None = None) -> str:
+def insurer_text(
+    insurer_id: str, catalogue: Catalogue | None = None, country: str | None = None
+) -> str:
     """Facts on one insurer: site highlights, cover, strengths, a condition, sources."""
     catalogue = catalogue or load_catalogue()
     insurer = catalogue.insurer(insurer_id)
@@ -94,10 +112,12 @@ def insurer_text(insurer_id: str, catalogue: Catalogue | None = None) -> str:
         lines.append(f"Let op: {condition.text}")
         sourced.append((condition.source, condition.date))
     lines.append(_sources_line(sourced, catalogue))
-    return "\n".join(lines)
+    return localise("\n".join(lines), country)
 
 
-def comparison_text(a_id: str, b_id: str, catalogue: Catalogue | None = None) -> str:
+def comparison_text(
+    a_id: str, b_id: str, catalogue: Catalogue | None = None, country: str | None = None
+) -> str:
     """Two insurers side by side, one short line per priority (no table: chats lack them)."""
     catalogue = catalogue or load_catalogue()
     if a_id == b_id:
@@ -110,4 +130,4 @@ def comparison_text(a_id: str, b_id: str, catalogue: Catalogue | None = None) ->
         lines.append(f"**{priority.button}** — {a.name}: {fit_a.short} · {b.name}: {fit_b.short}")
         sourced += [(fit_a.source, fit_a.date), (fit_b.source, fit_b.date)]
     lines.append(_sources_line(sourced, catalogue))
-    return "\n".join(lines)
+    return localise("\n".join(lines), country)

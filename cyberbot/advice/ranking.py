@@ -33,6 +33,7 @@ from cyberbot.advice.catalogue import (
     date_label,
     load_catalogue,
 )
+from cyberbot.advice.country import COUNTRIES
 
 MAX_REASONS = 2
 # The priority for which an insurer's USA/Canada limit is worth a caveat even without
@@ -73,6 +74,7 @@ class Profile:
     personal_data: bool | None = None
     online_sales: bool | None = None
     priority: str | None = None
+    country: str | None = None  # nl or be: the market whose facts and taxes apply
 
     @classmethod
     def from_slots(cls, slots: Mapping[str, Any]) -> Profile:
@@ -89,6 +91,7 @@ class Profile:
             personal_data=_flag(slots.get("personal_data")),
             online_sales=_flag(slots.get("online_sales")),
             priority=_choice(slots.get("priority"), PRIORITY_IDS),
+            country=_choice(slots.get("country"), COUNTRIES),
         )
 
 
@@ -209,13 +212,15 @@ def caveats(insurer: Insurer, profile: Profile) -> list[str]:
 
 
 def premium(
-    insurer: Insurer, revenue: float | None, catalogue: Catalogue
+    insurer: Insurer, profile: Profile, catalogue: Catalogue
 ) -> tuple[int, int, str] | None:
-    """The first indicative premium range of the insurer for this revenue, with its source."""
-    if revenue is None:
+    """The insurer's indicative premium range for this revenue in the visitor's country,
+    with its source and date; none without a dated figure for that market."""
+    if profile.revenue is None:
         return None
     for entry in insurer.premiums:
-        if revenue < entry.revenue_below:
+        if (profile.revenue < entry.revenue_below and entry.country == profile.country
+                and entry.dated):
             source = f"{catalogue.source_label(entry.source)} ({date_label(entry.date)})"
             return entry.low, entry.high, f"{entry.note}; bron: {source}"
     return None
@@ -239,7 +244,7 @@ def recommend(profile: Profile, catalogue: Catalogue | None = None) -> Recommend
     premiums = {
         insurer.id: found
         for insurer in ranked
-        if (found := premium(insurer, profile.revenue, catalogue)) is not None
+        if (found := premium(insurer, profile, catalogue)) is not None
     }
     all_caveats = (text for insurer in ranked for text in caveats(insurer, profile))
     band = catalogue.insured_amounts.for_revenue(profile.revenue)
@@ -253,3 +258,15 @@ def recommend(profile: Profile, catalogue: Catalogue | None = None) -> Recommend
         premiums=premiums,
         caveats=tuple(dict.fromkeys(all_caveats)),
     )
+
+
+def advice_basis(rec: Recommendation) -> dict[str, Any]:
+    """The recommendation as the basis an adviser's demands-and-needs statement starts
+    from: the reasons of the order, who was left out and why, the caveats."""
+    return {
+        "ranking": [{"insurer": ranked.id, "reasons": list(ranked.reasons)}
+                    for ranked in rec.ranked],
+        "excluded": [{"insurer": exclusion.id, "reason": exclusion.reason}
+                     for exclusion in rec.excluded],
+        "caveats": list(rec.caveats),
+    }

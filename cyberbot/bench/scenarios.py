@@ -1,7 +1,7 @@
 """The simulated visitors' conversations: what each one types, and a piece of text the
 bot's replies to it must contain (else the message counts as failed).
 
-Our visitors talk Dutch: FAQ questions (examples from ``data/faq.yml``), an advice form
+Our visitors talk Dutch: FAQ questions (examples from ``data/faq_*.yml``), an advice form
 to its recommendation, and an advice followed by a quote with an e-mail address of
 the visitor's own. The reference visitors talk English to a bare ``rasa init`` bot.
 """
@@ -42,15 +42,15 @@ FAQ_STARTER = Scenario("faq-starter", (
     Turn("wat is een cyberverzekering?", "beschermt uw onderneming"),
     Turn("is een cyberverzekering verplicht?", "**niet verplicht**"),
     Turn("wat dekt een cyberverzekering", "bestaat meestal uit deze onderdelen"),
-    Turn("wat kost een cyberverzekering", "De premie hangt meestal af van uw omzet"),
+    Turn("wat kost een cyberverzekering", "De premie hangt vooral af van uw omzet"),
     THANKS,
 ))
 
 FAQ_INCIDENT = Scenario("faq-incident", (
-    Turn("ik heb een datalek wat nu", "binnen 72 uur melden"),
+    Turn("ik heb een datalek wat nu", "Dit zijn de eerste stappen"),
     Turn("wordt losgeld vergoed", "Bij digitale afpersing"),
     Turn("is stilstand gedekt", "Legt een cyberaanval uw bedrijf stil"),
-    Turn("valse factuur betaald", "Niet iedereen is altijd even oplettend"),
+    Turn("valse factuur betaald", "maakt een medewerker zelf geld over"),
     Turn("zijn boetes verzekerbaar", "Strafrechtelijke boetes zijn nooit verzekerd"),
     GOODBYE,
 ))
@@ -60,29 +60,30 @@ FAQ_COMPARER = Scenario("faq-comparer", (
     Turn("hoe vergelijk ik cyberverzekeringen", "vergelijkt u de cyberverzekeringen"),
     Turn("hoe kan ik mijn premie verlagen", "U verlaagt uw premie"),
     Turn("hoe voorkom ik een cyberaanval", "draait ook om voorkomen"),
-    Turn("hoeveel kost een cyberaanval gemiddeld", "de gemiddelde schade"),
+    Turn("hoeveel kost een cyberaanval gemiddeld", "Wij noemen hier bewust geen gemiddeld bedrag"),
     Turn("voor wie is een cyberverzekering", "zinvol zijn voor elke onderneming"),
     THANKS,
 ))
 
 ADVICE = Scenario("advice", (
-    Turn("Welke verzekeraar past bij mij?", "In welke sector"),
+    Turn("Welke verzekeraar past bij mij?", "Nederland of in België"),
+    Turn("Nederland", "In welke sector"),
     Turn("wij zijn een transportbedrijf", "Hoeveel mensen"),
     Turn("ongeveer 25", "jaaromzet"),
     Turn("3 ton", "Verenigde Staten"),
     Turn("nee", "persoonsgegevens"),
     Turn("ja", "Verkoopt u online"),
     Turn("nee", "belangrijkst"),
-    Turn("Zo breed mogelijk verzekerd", "Mijn advies"),
+    Turn("Zo breed mogelijk verzekerd", "Vergelijking van AIG, Hiscox en Chubb"),
 ))
 
 ADVICE_THEN_QUOTE = Scenario("advice-then-quote", (
-    Turn("Ik wil advies voor mijn webshop met 12 medewerkers en 1,2 miljoen omzet",
+    Turn("Ik wil advies voor mijn webshop in Gent met 12 medewerkers en 1,2 miljoen omzet",
          "Verenigde Staten"),
     Turn("nee", "persoonsgegevens"),
     Turn("Is een cyberverzekering verplicht?", "**niet verplicht**"),
     Turn("ja, van zo'n 5000 klanten", "belangrijkst"),
-    Turn("Zo breed mogelijk verzekerd", "Mijn advies"),
+    Turn("Zo breed mogelijk verzekerd", "Vergelijking van AIG, Hiscox en Chubb"),
     Turn("/request_quote", "voorkeur"),
     Turn("Hiscox", "toestemming"),
     Turn("ja", "Wat is uw naam"),

@@ -1,7 +1,7 @@
 """The labels an operator may give a user message: a domain intent, an FAQ key, out of scope.
 
 The intents come from ``domain.yml``, the FAQ keys from the ``utter_faq/<key>`` responses in
-``data/faq_responses.yml``. ``faq`` itself is not offered (it is the retrieval intent that
+``data/faq_*.yml``. ``faq`` itself is not offered (it is the retrieval intent that
 the FAQ keys refine) and neither is ``nlu_fallback`` (a prediction, never a meaning).
 """
 
@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from cyberbot.training_data import faq_responses
 
 OUT_OF_SCOPE = "out_of_scope"
 FAQ_PREFIX = "faq/"
@@ -63,24 +65,22 @@ class Labels:
 
 
 def load_labels(project_root: Path) -> Labels:
-    """The labels of the project in ``project_root``; re-read when either file changes."""
+    """The labels of the project in ``project_root``; re-read when a file changes."""
     domain = project_root / "domain.yml"
-    responses = project_root / "data" / "faq_responses.yml"
-    return _load(domain, responses, domain.stat().st_mtime_ns, responses.stat().st_mtime_ns)
+    data = project_root / "data"
+    stamps = tuple(sorted((str(path), path.stat().st_mtime_ns) for path in data.glob("*.yml")))
+    return _load(domain, data, domain.stat().st_mtime_ns, stamps)
 
 
 @lru_cache(maxsize=8)
-def _load(domain: Path, responses: Path, _domain_mtime: int, _responses_mtime: int) -> Labels:
+def _load(
+    domain: Path, data: Path, _domain_mtime: int, _data_stamps: tuple[tuple[str, int], ...]
+) -> Labels:
     intents = [name for name in _domain_intents(domain) if name not in _NOT_OFFERED]
     if OUT_OF_SCOPE not in intents:
         intents.append(OUT_OF_SCOPE)
-    names = _read_yaml(responses).get("responses") or {}
-    if not isinstance(names, dict):
-        raise ValueError(f"{responses}: 'responses' is not a mapping")
     faq_keys = sorted(
-        FAQ_PREFIX + name.removeprefix(_RESPONSE_PREFIX)
-        for name in names
-        if name.startswith(_RESPONSE_PREFIX)
+        FAQ_PREFIX + name.removeprefix(_RESPONSE_PREFIX) for name in faq_responses(data)
     )
     return Labels(intents=tuple(intents), faq_keys=tuple(faq_keys))
 

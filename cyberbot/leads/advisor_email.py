@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from cyberbot.advice.catalogue import load_catalogue
 from cyberbot.advice.sectors import load_sectors
 from cyberbot.dutch_dates import full_date
+from cyberbot.text import single_line
 
 ADVISOR_TIME_ZONE = ZoneInfo("Europe/Amsterdam")
 SUBJECTS = {"quote": "Nieuwe offerteaanvraag", "callback": "Nieuw terugbelverzoek"}
@@ -28,7 +29,9 @@ PROFILE_LABELS = {
     "personal_data": "Verwerkt persoonsgegevens",
     "online_sales": "Verkoopt online",
     "priority": "Belangrijkste wens",
+    "country": "Land",
 }
+COUNTRY_NAMES = {"nl": "Nederland", "be": "België"}
 UNKNOWN = "niet opgegeven"
 
 
@@ -58,7 +61,9 @@ def advisor_email_body(lead: dict[str, Any]) -> str:
         ("Voorkeursverzekeraar", _insurer(lead.get("preferred_insurer"))),
     ]
     if lead["kind"] == "callback" or lead.get("callback_moment"):
-        contact.append(("Gewenst terugbelmoment", lead.get("callback_moment")))
+        # The visitor's own words: shown as a quotation, never as a line of ours.
+        moment = lead.get("callback_moment")
+        contact.append(("Gewenst terugbelmoment", _quoted(moment) if moment else None))
     business = [
         (label, _profile_value(key, profile.get(key))) for key, label in PROFILE_LABELS.items()
     ]
@@ -77,9 +82,10 @@ def advisor_email_body(lead: dict[str, Any]) -> str:
         *_section("Contactgegevens", contact),
         *_section("Bedrijfsprofiel", business),
         *_section(
-            "Advies van de assistent",
-            [("Beste keuze eerst", ", ".join(advice) if advice else "geen advies gegeven")],
+            "Vergelijking door de assistent",
+            [("Best passend eerst", ", ".join(advice) if advice else "geen vergelijking")],
         ),
+        *_basis_lines(lead.get("advice_basis")),
         *_section(
             "Gesprek",
             [("Gespreks-ID", lead.get("conversation_id")), ("Kanaal", lead.get("channel"))],
@@ -89,6 +95,25 @@ def advisor_email_body(lead: dict[str, Any]) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _basis_lines(basis: Any) -> list[str]:
+    """The reasons of the comparison: where the demands-and-needs statement starts."""
+    if not isinstance(basis, dict):
+        return []
+    rows: list[tuple[str, Any]] = []
+    for entry in basis.get("ranking") or []:
+        rows.append((_text(_insurer(entry.get("insurer"))), "; ".join(entry.get("reasons") or [])))
+    for entry in basis.get("excluded") or []:
+        rows.append((f"{_text(_insurer(entry.get('insurer')))} (niet meegenomen)",
+                     entry.get("reason")))
+    for caveat in basis.get("caveats") or []:
+        rows.append(("Let op", caveat))
+    if not rows:
+        return []
+    return [*_section("Basis voor wensen en behoeften (IDD)", rows)[:-1],
+            "  De bezoeker kreeg informatie en een vergelijking, geen advies: stel de",
+            "  wensen-en-behoeftenverklaring op met de bezoeker.", ""]
 
 
 def format_number(value: float, decimals: int = 0) -> str:
@@ -121,6 +146,8 @@ def _profile_value(key: str, value: Any) -> Any:
     if key == "sector":
         labels = {sector.id: sector.label for sector in load_sectors()}
         return labels.get(str(value), value)
+    if key == "country":
+        return COUNTRY_NAMES.get(str(value), value)
     return value
 
 
@@ -139,10 +166,15 @@ def _moment(iso_timestamp: str) -> str:
 
 
 def _text(value: Any) -> str:
+    """A value on one line: what a visitor typed cannot add lines to the e-mail."""
     if value is None or value == "":
         return UNKNOWN
     if isinstance(value, bool):
         return "ja" if value else "nee"
     if isinstance(value, float) and value.is_integer():
         return format_number(value)
-    return str(value)
+    return single_line(str(value)) or UNKNOWN
+
+
+def _quoted(value: Any) -> str:
+    return "\u201c" + single_line(str(value)) + "\u201d"

@@ -77,6 +77,10 @@ leads = Table(
     Column("callback_moment", Text),
     Column("profile", JSON, nullable=False),
     Column("recommendation", JSON, nullable=False),
+    # The basis of the comparison for the adviser's demands-and-needs statement (IDD art.
+    # 20): per insurer the reasons it was ranked on the visitor's answers, who was left out
+    # and why, and the caveats. The answers themselves are in ``profile``.
+    Column("advice_basis", JSON),
     Column("status", String(32), nullable=False, default="nieuw", server_default="nieuw"),
 )
 

@@ -22,6 +22,7 @@ from sanic.response import HTTPResponse
 from cyberbot.console.app import install_console
 from cyberbot.console.context import ConsoleContext
 from cyberbot.console.settings import load_settings
+from cyberbot.operator_info import OperatorInfo, operator_info
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = ROOT / "web"
@@ -41,10 +42,26 @@ def content_security_policy(server: str) -> str:
     )
 
 
-def page(name: str) -> str:
-    """A page of ``web/`` with the site header shared by all pages put in."""
+def footer(operator: OperatorInfo) -> str:
+    """The footer every page shares: who runs the site, registrations, complaints bodies."""
+    values = {
+        "operator_name": operator.name,
+        "nl_registration": operator.netherlands.registration,
+        "nl_complaints": operator.netherlands.complaints,
+        "be_registration": operator.belgium.registration,
+        "be_complaints": operator.belgium.complaints,
+    }
+    text = (PAGES / "footer.html").read_text(encoding="utf-8").strip()
+    for key, value in values.items():
+        text = text.replace("{{" + key + "}}", html.escape(value, quote=True))
+    return text
+
+
+def page(name: str, operator: OperatorInfo | None = None) -> str:
+    """A page of ``web/`` with the header and the footer shared by all pages put in."""
     header = (PAGES / "header.html").read_text(encoding="utf-8").strip()
-    return (PAGES / name).read_text(encoding="utf-8").replace("{{header}}", header)
+    text = (PAGES / name).read_text(encoding="utf-8").replace("{{header}}", header)
+    return text.replace("{{footer}}", footer(operator or operator_info()))
 
 
 def create_app(

@@ -21,6 +21,7 @@ from cyberbot.bench.scenarios import (
     VISITOR,
     Scenario,
 )
+from cyberbot.training_data import faq_responses, training_examples
 
 ROOT = Path(__file__).resolve().parents[2]
 INITIAL_PROJECT = Path(rasa.__file__).parent / "cli" / "initial_project"
@@ -62,8 +63,10 @@ def test_our_visitors_ask_faq_questions_give_advice_and_ask_for_a_quote() -> Non
 
 
 def test_faq_questions_are_training_examples_answered_with_the_expected_text() -> None:
-    faq = examples(ROOT / "data" / "faq.yml")
-    answers = response_texts(ROOT / "data" / "faq_responses.yml")
+    faq = {text: label for label, texts in training_examples().items()
+           if label.startswith("faq/") for text in texts}
+    answers = {name: [variation.get("text", "") for variation in variations]
+               for name, variations in faq_responses().items()}
     for scenario in FAQ_SCENARIOS:
         for turn in scenario.turns:
             if turn.message in SMALL_TALK:

@@ -9,7 +9,7 @@ import yaml
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import Site
-from tests.e2e.servers import ROOT, BotServers
+from tests.e2e.servers import ROOT, BotServers, rest_conversation
 
 pytestmark = pytest.mark.e2e
 RESULTS = ROOT / "results"
@@ -42,7 +42,7 @@ def test_log_in_review_a_conversation_correct_an_intent_and_export(
 
     page.get_by_label("Zoeken in berichten").fill("cyberpolis")
     page.get_by_role("button", name="Filteren").click()
-    link = page.locator(f'a[href="/operator/conversations/{sender}"]')
+    link = page.locator(f'a[href="/operator/conversations/{rest_conversation(sender)}"]')
     expect(link).to_have_text(MESSAGE)
     page.set_viewport_size({"width": 1280, "height": 800})
     page.screenshot(path=str(RESULTS / "console-conversations.png"), full_page=True)

@@ -15,6 +15,7 @@ from tests.e2e.servers import ROOT, BotServers
 pytestmark = pytest.mark.e2e
 RESULTS = ROOT / "results"
 ANSWER_TIMEOUT = 60_000  # ms; the first answers of a fresh server take a while
+COMPARISON = "Vergelijking van AIG, Hiscox en Chubb"  # the header of the advice
 
 
 def open_widget(page: Page, site: Site) -> None:
@@ -73,10 +74,15 @@ def click_reply(page: Page, title: str) -> None:
 
 
 def session_id(page: Page) -> Any:
+    """The session id the widget keeps: the server's signed token, "web-<hex>.<signature>"."""
     return page.evaluate(
         "() => Object.keys(localStorage).filter(k => k.endsWith(':session'))"
         ".map(k => localStorage.getItem(k))[0]"
     )
+
+
+def conversation_of(page: Page) -> str:
+    return str(session_id(page)).split(".")[0]
 
 
 def test_faq_answer_and_a_quick_reply(page: Page, site: Site) -> None:
@@ -98,17 +104,19 @@ def test_advice_with_buttons_then_reload_and_continue(
 ) -> None:
     open_widget(page, site)
     wait_for_bot_text(page, "digitale assistent")
-    ask(page, "Ik wil advies", "sector")
+    ask(page, "Ik wil advies", "Nederland of in België")
+    choose(page, "België", "sector")
     ask(page, "bouwbedrijf", "Hoeveel mensen")
     choose(page, "2 tot 10", "jaaromzet")
     ask(page, "3 ton", "Verenigde Staten")
     choose(page, "Nee", "persoonsgegevens")
     choose(page, "Ja", "online")
     choose(page, "Nee", "belangrijkst")
-    choose(page, "Risicoscans", "Mijn advies")
+    choose(page, "Risicoscans", COMPARISON)
     before = bot_messages(page).count() + user_messages(page).count()
     sender = session_id(page)
-    slots = bot.tracker(sender)["slots"]
+    slots = bot.tracker(conversation_of(page))["slots"]
+    assert slots["country"] == "be"
     assert slots["sector"] == "bouw" and slots["employees"] == 10
     assert slots["recommended_insurers"][0] == "chubb"  # risk scans are Chubb's strength
 
@@ -116,11 +124,12 @@ def test_advice_with_buttons_then_reload_and_continue(
     panel = page.locator("[data-testid=panel]")
     expect(panel).to_be_visible()  # it was open, so it opens again
     expect(panel).to_have_attribute("data-state", "online", timeout=ANSWER_TIMEOUT)
-    expect(bot_messages(page).filter(has_text="Mijn advies")).to_have_count(1)
+    expect(bot_messages(page).filter(has_text=COMPARISON)).to_have_count(1)
     assert bot_messages(page).count() + user_messages(page).count() == before
     assert session_id(page) == sender
     ask(page, "Wat kost een cyberverzekering?", "premie")
-    users = [e["text"] for e in bot.tracker(sender)["events"] if e["event"] == "user"]
+    users = [e["text"] for e in bot.tracker(conversation_of(page))["events"]
+             if e["event"] == "user"]
     assert users[-1] == "Wat kost een cyberverzekering?" and "Ik wil advies" in users
 
 
@@ -180,6 +189,28 @@ def test_clearing_starts_a_fresh_conversation(page: Page, site: Site) -> None:
     expect(user_messages(page)).to_have_count(0)
     wait_for_bot_text(page, "digitale assistent")
     assert session_id(page) not in (None, old)
+
+
+def test_a_session_id_the_server_did_not_issue_starts_afresh(
+    page: Page, site: Site, bot: BotServers
+) -> None:
+    open_widget(page, site)
+    wait_for_bot_text(page, "digitale assistent")
+    ask(page, "Is een cyberverzekering verplicht?", "niet verplicht")
+    # Another visitor's conversation id, or an old unsigned one, put in by hand.
+    page.evaluate(
+        "() => Object.keys(localStorage).filter(k => k.endsWith(':session'))"
+        ".forEach(k => localStorage.setItem(k, '31612345678'))"
+    )
+    page.reload()
+    expect(page.locator("[data-testid=panel]")).to_have_attribute(
+        "data-state", "online", timeout=ANSWER_TIMEOUT)
+    expect(user_messages(page)).to_have_count(0)
+    wait_for_bot_text(page, "digitale assistent")
+    assert str(session_id(page)).startswith("web-")
+    users = [e["text"] for e in bot.tracker(conversation_of(page))["events"]
+             if e["event"] == "user"]
+    assert "Is een cyberverzekering verplicht?" not in users
 
 
 def test_offline_state_and_recovery(page: Page, site: Site, bot: BotServers) -> None:

@@ -9,7 +9,7 @@ import pytest
 import requests
 
 from tests.conftest import Site
-from tests.e2e.servers import BotServers
+from tests.e2e.servers import BotServers, rest_conversation
 
 pytestmark = pytest.mark.e2e
 OPERATOR = "api-operator@voorbeeld.nl"
@@ -45,12 +45,12 @@ def test_real_conversations_appear_with_their_outcomes(
     assert api(site, "conversations", None).status_code == 401
     listed = api(site, "conversations", token, tag="callback_requested").json()
     ids = [item["conversation_id"] for item in listed["items"]]
-    assert callback in ids and faq not in ids
+    assert rest_conversation(callback) in ids and rest_conversation(faq) not in ids
     answered = api(site, "conversations", token, tag="faq_answered", q="ongeveer").json()
-    assert [item["conversation_id"] for item in answered["items"]] == [faq]
+    assert [item["conversation_id"] for item in answered["items"]] == [rest_conversation(faq)]
     assert answered["items"][0]["channel"] == "rest"
 
-    detail = api(site, f"conversations/{callback}", token).json()
+    detail = api(site, f"conversations/{rest_conversation(callback)}", token).json()
     users = [entry for entry in detail["entries"] if entry["kind"] == "user"]
     assert users[0]["intent"] == "request_human"
     assert 0.0 < users[0]["confidence"] <= 1.0

@@ -281,9 +281,10 @@ def test_outside_the_window_a_template_or_nothing_is_sent(
     assert "more than 24 hours ago" in (bot.workdir / "rasa.log").read_text(errors="replace")
 
     # A call-back confirmation must go out: as its approved template.
-    events = [{"event": "slot", "name": name, "value": value} for name, value in {
-        "consent": True, "contact_name": "Fatima El Amrani",
-        "callback_contact": "+32470123456", "callback_moment": "morgenochtend"}.items()]
+    events = bot.consent_events(user, "callback_form") + [
+        {"event": "slot", "name": name, "value": value} for name, value in {
+            "contact_name": "Fatima El Amrani", "callback_contact": "+32470123456",
+            "callback_moment": "morgenochtend"}.items()]
     assert requests.post(f"{bot.url}/conversations/{user}/tracker/events",
                          params={"token": bot.token}, json=events, timeout=30).ok
     assert api(bot, f"/conversations/{user}/execute", {"name": "action_submit_callback"}).ok
