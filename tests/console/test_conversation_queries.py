@@ -54,10 +54,13 @@ def add_row(engine: Engine, conversation_id: str, last_activity: datetime, **val
         "last_activity": last_activity,
         "turns": 1,
         "faq_answered": False,
+        "advice_started": False,
         "advice_given": False,
         "quote_requested": False,
         "callback_requested": False,
+        "handoff": False,
         "fallback_hit": False,
+        "fallback_loop": False,
         "min_confidence": 0.9,
         "form_open": False,
         "first_message": "hallo",
@@ -97,6 +100,7 @@ def indexed(tmp_path: Path, console_engine: Engine) -> Engine:
     [
         ({"faq_answered"}, {"conv-faq", "conv-low_confidence", "conv-html"}),
         ({"advice_given"}, {"conv-advice"}),
+        ({"advice_started"}, {"conv-advice", "conv-abandoned"}),
         ({"quote_requested"}, {"conv-quote"}),
         ({"callback_requested"}, {"conv-callback"}),
         ({"fallback_hit"}, {"conv-fallback"}),
@@ -118,12 +122,12 @@ def test_each_item_carries_its_tags_in_order(indexed: Engine) -> None:
 
     assert tags == {
         "conv-faq": ("faq_answered",),
-        "conv-advice": ("advice_given",),
+        "conv-advice": ("advice_started", "advice_given"),
         "conv-quote": ("quote_requested",),
         "conv-callback": ("callback_requested",),
         "conv-fallback": ("fallback_hit", "low_confidence"),
         "conv-low_confidence": ("faq_answered", "low_confidence"),
-        "conv-abandoned": ("abandoned",),
+        "conv-abandoned": ("advice_started", "abandoned"),
         "conv-html": ("faq_answered",),
     }
     assert page.total == len(KINDS)
@@ -143,7 +147,7 @@ def test_the_thresholds_are_settings(indexed: Engine) -> None:
         "conv-abandoned"
     ]
     assert get_summary(indexed, "conv-abandoned", **{**SETTINGS, "now": just_after}) == (
-        replace(summary, tags=())
+        replace(summary, tags=("advice_started",))
     )
 
 
