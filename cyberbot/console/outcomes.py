@@ -226,11 +226,14 @@ def outcome_conditions(
     row of ``console_conversations``; ``abandoned_cutoff`` is the moment before which an
     unfinished form counts as abandoned."""
     c = conversations.c
-    delivered = exists(
+    lead_requested = or_(c.quote_requested.is_(True), c.callback_requested.is_(True))
+    # A lead of the conversation that at least one destination has received. Asked only
+    # of conversations with a lead request, which keeps counting over many rows cheap.
+    delivered = and_(lead_requested, exists(
         select(leads.c.id)
         .select_from(leads.join(outbox, outbox.c.lead_id == leads.c.id))
         .where(leads.c.conversation_id == c.conversation_id, outbox.c.status == "delivered")
-    )
+    ))
     conditions: dict[str, ColumnElement[bool]] = {
         "faq_answered": c.faq_answered.is_(True),
         "advice_started": c.advice_started.is_(True),
@@ -244,8 +247,7 @@ def outcome_conditions(
         "low_confidence": c.min_confidence < low_confidence_threshold,
         "abandoned": and_(c.form_open.is_(True), c.last_activity < abandoned_cutoff),
     }
-    conditions[LEAD_REQUESTED] = or_(conditions["quote_requested"],
-                                     conditions["callback_requested"])
+    conditions[LEAD_REQUESTED] = lead_requested
     conditions[CONTAINED] = not_(
         or_(conditions["handoff"], conditions["callback_requested"], conditions["fallback_loop"])
     )

@@ -103,8 +103,10 @@ def indexed(tmp_path: Path, console_engine: Engine) -> Engine:
         ({"advice_started"}, {"conv-advice", "conv-abandoned"}),
         ({"quote_requested"}, {"conv-quote"}),
         ({"callback_requested"}, {"conv-callback"}),
-        ({"fallback_hit"}, {"conv-fallback"}),
-        ({"low_confidence"}, {"conv-fallback", "conv-low_confidence"}),
+        ({"fallback_hit"}, {"conv-fallback", "conv-fallback_loop"}),
+        ({"fallback_loop"}, {"conv-fallback_loop"}),
+        ({"handoff"}, {"conv-handoff"}),
+        ({"low_confidence"}, {"conv-fallback", "conv-low_confidence", "conv-fallback_loop"}),
         ({"abandoned"}, {"conv-abandoned"}),
         ({"faq_answered", "low_confidence"}, {"conv-low_confidence"}),
         ({"advice_given", "quote_requested"}, set()),
@@ -129,9 +131,11 @@ def test_each_item_carries_its_tags_in_order(indexed: Engine) -> None:
         "conv-low_confidence": ("faq_answered", "low_confidence"),
         "conv-abandoned": ("advice_started", "abandoned"),
         "conv-html": ("faq_answered",),
+        "conv-handoff": ("handoff",),
+        "conv-fallback_loop": ("fallback_hit", "fallback_loop", "low_confidence"),
     }
     assert page.total == len(KINDS)
-    assert page.items[0].conversation_id == "conv-html"
+    assert page.items[0].conversation_id == f"conv-{list(KINDS)[-1]}"
 
 
 def test_the_thresholds_are_settings(indexed: Engine) -> None:

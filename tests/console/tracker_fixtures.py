@@ -330,6 +330,29 @@ def html_conversation(start: datetime = DEFAULT_START, channel: str = "socketio"
     )
 
 
+def handoff_conversation(start: datetime = DEFAULT_START, channel: str = "rest") -> list[Event]:
+    """A visitor handed to a live operator: issue 15's slot ``handoff`` goes from
+    "waiting" to "active" to "closed"."""
+    builder = ConversationBuilder(start, channel).session_start()
+    builder.user("Kan ik nu iemand spreken?", "request_human", 0.97)
+    builder.slot("handoff", "waiting")
+    builder.bot("Ik zoek een medewerker voor u.", "utter_handoff_waiting").listen()
+    builder.slot("handoff", "active").slot("handoff", "closed")
+    return builder.events
+
+
+def fallback_loop_conversation(
+    start: datetime = DEFAULT_START, channel: str = "rest"
+) -> list[Event]:
+    """Two messages in a row not understood: the assistant offers a person."""
+    builder = ConversationBuilder(start, channel).session_start()
+    builder.user("Dekt dat mijn kassasysteem?", "nlu_fallback", 0.38).action("action_fallback")
+    builder.bot("Dat begreep ik niet helemaal.", "utter_default").listen()
+    builder.user("mijn kassa systeem dus", "nlu_fallback", 0.31).action("action_fallback")
+    builder.bot("Wilt u een adviseur spreken?", "utter_offer_human").listen()
+    return builder.events
+
+
 # Each kind of conversation the console tells apart, by a short name.
 KINDS: dict[str, Callable[..., list[Event]]] = {
     "faq": faq_conversation,
@@ -340,4 +363,6 @@ KINDS: dict[str, Callable[..., list[Event]]] = {
     "low_confidence": low_confidence_conversation,
     "abandoned": abandoned_form_conversation,
     "html": html_conversation,
+    "handoff": handoff_conversation,
+    "fallback_loop": fallback_loop_conversation,
 }
