@@ -169,7 +169,7 @@ missed_messages = Table(
     Column("conversation_id", String(255), primary_key=True),
     # The id of the user event in Rasa's tracker store.
     Column("event_id", Integer, primary_key=True),
-    Column("text", String(500), nullable=False),
+    Column("text", Text, nullable=False),
     # Lower case without accents and punctuation: how messages are grouped.
     Column("normalised", String(200), nullable=False),
     Column("intent", String(128)),

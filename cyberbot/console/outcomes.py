@@ -107,7 +107,6 @@ SEARCH_TEXT_MAX = 20_000
 CHANNEL_MAX = 64
 MODEL_ID_MAX = 64
 NAME_MAX = 128
-MISSED_TEXT_MAX = 500
 # Timestamps (unix seconds) a datetime can hold; anything else is not a real moment.
 _MIN_TIMESTAMP = 0.0
 _MAX_TIMESTAMP = datetime(9999, 12, 31, tzinfo=timezone.utc).timestamp()
@@ -352,7 +351,7 @@ class _Facts:
         self.fallback = self.fallback or self.turn_missed
         self.turn_message = MissedMessage(
             event_id=event.id,
-            text=text[:MISSED_TEXT_MAX] if isinstance(text, str) else "",
+            text=text if isinstance(text, str) else "",
             normalised=normalise_missed(text) if isinstance(text, str) else "",
             intent=intent_name[:NAME_MAX] if isinstance(intent_name, str) else None,
             confidence=confidence,

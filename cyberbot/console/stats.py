@@ -158,7 +158,7 @@ def compute_stats(
     """Everything the dashboard shows for ``stats_filter``."""
     cutoff = (now or datetime.now(timezone.utc)) - abandoned_after
     outcomes = outcome_conditions(low_confidence_threshold, cutoff)
-    where = _where(stats_filter)
+    where = period_conditions(stats_filter)
     with engine.connect() as connection:
         by_model = _by_model(connection, where, outcomes)
         dropoffs = _dropoffs(connection, where, outcomes["abandoned"])
@@ -179,6 +179,14 @@ def compute_stats(
         series=series,
         series_unit=unit,
     )
+
+
+def compute_missed(
+    engine: Engine, stats_filter: StatsFilter, texts: DashboardTexts, limit: int
+) -> tuple[MissedFigures, ...]:
+    """Only the largest groups of missed messages (the page where they are labelled)."""
+    with engine.connect() as connection:
+        return _missed(connection, period_conditions(stats_filter), texts, limit)
 
 
 def api_body(stats: Stats) -> dict[str, Any]:
@@ -240,7 +248,8 @@ def _api_counts(counts: OutcomeCounts) -> dict[str, int]:
     return {name: counts.counts[outcome] for name, outcome in API_COUNTS.items()}
 
 
-def _where(stats_filter: StatsFilter) -> list[ColumnElement[bool]]:
+def period_conditions(stats_filter: StatsFilter) -> list[ColumnElement[bool]]:
+    """Conversations that started in the period, on the channel, served by the model."""
     c = conversations.c
     where = [
         c.started_at >= local_midnight(stats_filter.start),

@@ -22,6 +22,7 @@ from tests.console.tracker_fixtures import (
     DEFAULT_START,
     KINDS,
     create_tracker_engine,
+    with_model,
     write_events,
 )
 from tests.leads_support import make_draft
@@ -61,13 +62,6 @@ EXPECTED_OUTCOMES = {
     "abandoned": 1,
     "contained": 7,  # all but the call-back, the hand-off and the fallback loop
 }
-
-
-def with_model(events: list[dict[str, Any]], model_id: str) -> list[dict[str, Any]]:
-    for event in events:
-        if "metadata" in event:
-            event["metadata"] = {**event["metadata"], "model_id": model_id}
-    return events
 
 
 def record_all(tracker: Engine, console: Engine, day_offset: int = 0) -> None:

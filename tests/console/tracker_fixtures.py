@@ -48,6 +48,14 @@ def event_row(sender_id: str, event: Event) -> dict[str, Any]:
     }
 
 
+def with_model(conversation: list[Event], model_id: str) -> list[Event]:
+    """The events as served by the model ``model_id`` (Rasa adds it to their metadata)."""
+    for event in conversation:
+        if "metadata" in event:
+            event["metadata"] = {**event["metadata"], "model_id": model_id}
+    return conversation
+
+
 def write_events(engine: Engine, sender_id: str, conversation: Iterable[Event]) -> list[int]:
     """Append the events to ``sender_id``'s conversation; returns their new ids."""
     ids: list[int] = []
