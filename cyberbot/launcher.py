@@ -18,6 +18,8 @@ import time
 from pathlib import Path
 from types import FrameType
 
+from cyberbot.model_gate.store import approved_model
+
 ENV_FILE = Path(".env")
 TOKEN_VARIABLE = "RASA_AUTH_TOKEN"
 RASA_PORT = 5005
@@ -76,7 +78,7 @@ def demo_site_command(port: int = SITE_PORT) -> list[str]:
 def rasa_server_command(token: str, port: int = RASA_PORT) -> list[str]:
     return [
         rasa_bin(), "run",
-        "--model", "models",
+        "--model", str(approved_model()),  # the model the gate approved (make run selects)
         "--endpoints", "endpoints.yml",
         "--credentials", "credentials.yml",
         "--port", str(port),
@@ -150,7 +152,7 @@ def shell() -> int:
     actions = subprocess.Popen(action_server_command(), stdout=subprocess.DEVNULL)
     worker = subprocess.Popen(outbox_worker_command(), stdout=subprocess.DEVNULL)
     chat = subprocess.Popen(
-        [rasa_bin(), "shell", "--model", "models", "--endpoints", "endpoints.yml"]
+        [rasa_bin(), "shell", "--model", str(approved_model()), "--endpoints", "endpoints.yml"]
     )
     return supervise([actions, worker, chat], chat)
 

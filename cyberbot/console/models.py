@@ -148,6 +148,9 @@ conversations = Table(
     Column("last_event_id", Integer, nullable=False),
     Index("ix_console_conversations_activity", "last_activity", "conversation_id"),
     Index("ix_console_conversations_started", "started_at"),
+    # The dashboard's filters on a channel or a model, within a period.
+    Index("ix_console_conversations_channel", "channel", "started_at"),
+    Index("ix_console_conversations_model", "model_id", "started_at"),
 )
 
 # Per conversation: how often each FAQ was answered ("faq", key) and each form question

@@ -23,7 +23,7 @@ from math import isfinite
 from types import MappingProxyType
 from typing import Any
 
-from sqlalchemy import and_, exists, not_, or_, select
+from sqlalchemy import and_, not_, or_, select
 from sqlalchemy.sql import ColumnElement
 
 from cyberbot.console.missed import normalise_missed
@@ -226,12 +226,13 @@ def outcome_conditions(
     unfinished form counts as abandoned."""
     c = conversations.c
     lead_requested = or_(c.quote_requested.is_(True), c.callback_requested.is_(True))
-    # A lead of the conversation that at least one destination has received. Asked only
-    # of conversations with a lead request, which keeps counting over many rows cheap.
-    delivered = and_(lead_requested, exists(
-        select(leads.c.id)
+    # A lead of the conversation that at least one destination has received. The set of
+    # such conversations is read once (not per row), and asked only of conversations
+    # with a lead request.
+    delivered = and_(lead_requested, c.conversation_id.in_(
+        select(leads.c.conversation_id)
         .select_from(leads.join(outbox, outbox.c.lead_id == leads.c.id))
-        .where(leads.c.conversation_id == c.conversation_id, outbox.c.status == "delivered")
+        .where(outbox.c.status == "delivered")
     ))
     conditions: dict[str, ColumnElement[bool]] = {
         "faq_answered": c.faq_answered.is_(True),

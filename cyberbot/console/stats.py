@@ -160,11 +160,12 @@ def compute_stats(
     outcomes = outcome_conditions(low_confidence_threshold, cutoff)
     where = period_conditions(stats_filter)
     with engine.connect() as connection:
-        by_model = _by_model(connection, where, outcomes)
+        grouped = _grouped(connection, where, outcomes)
         dropoffs = _dropoffs(connection, where, outcomes["abandoned"])
         counted = _counted(connection, where)
         missed = _missed(connection, where, texts, missed_limit)
-        series, unit = _series(connection, where, outcomes["fallback_hit"], stats_filter)
+    by_model = _per_model(grouped, outcomes)
+    series, unit = _series(grouped, stats_filter)
     totals = OutcomeCounts(
         conversations=sum(model.conversations for model in by_model),
         counts={key: sum(model.counts[key] for model in by_model) for key in outcomes},
@@ -262,31 +263,65 @@ def period_conditions(stats_filter: StatsFilter) -> list[ColumnElement[bool]]:
     return where
 
 
-def _by_model(
+@dataclass(frozen=True)
+class _Group:
+    """The conversations of one model that started in one UTC hour."""
+
+    model_id: str | None
+    hour: datetime
+    conversations: int
+    counts: Mapping[str, int]
+    first_seen: datetime
+    last_seen: datetime
+
+
+def _grouped(
     connection: Connection,
     where: list[ColumnElement[bool]],
     outcomes: Mapping[str, ColumnElement[bool]],
-) -> tuple[ModelCounts, ...]:
+) -> list[_Group]:
+    """Counts per model and UTC hour, in one pass: the models' figures and the series.
+
+    Grouped by UTC hour, which every database can; the hours go to their Dutch day
+    later (Dutch time differs from UTC by whole hours).
+    """
     c = conversations.c
+    hour = _utc_hour(connection)
     sums = [func.sum(case((condition, 1), else_=0)).label(key)
             for key, condition in outcomes.items()]
     query = (
-        select(c.model_id, func.count().label("conversations"),
+        select(c.model_id, hour.label("hour"), func.count().label("conversations"),
                func.min(c.started_at).label("first_seen"),
                func.max(c.started_at).label("last_seen"), *sums)
         .where(*where)
-        .group_by(c.model_id)
+        .group_by(c.model_id, hour)
     )
-    rows = connection.execute(query).mappings().all()
-    models = [
-        ModelCounts(
+    return [
+        _Group(
+            model_id=row["model_id"],
+            hour=datetime.strptime(str(row["hour"]), "%Y-%m-%d %H").replace(tzinfo=timezone.utc),
             conversations=int(row["conversations"]),
             counts={key: int(row[key] or 0) for key in outcomes},
-            model_id=row["model_id"],
             first_seen=_aware(row["first_seen"]),
             last_seen=_aware(row["last_seen"]),
         )
-        for row in rows
+        for row in connection.execute(query).mappings()
+    ]
+
+
+def _per_model(groups: list[_Group], outcomes: Mapping[str, Any]) -> tuple[ModelCounts, ...]:
+    by_id: dict[str | None, list[_Group]] = {}
+    for group in groups:
+        by_id.setdefault(group.model_id, []).append(group)
+    models = [
+        ModelCounts(
+            conversations=sum(group.conversations for group in mine),
+            counts={key: sum(group.counts[key] for group in mine) for key in outcomes},
+            model_id=model_id,
+            first_seen=min(group.first_seen for group in mine),
+            last_seen=max(group.last_seen for group in mine),
+        )
+        for model_id, mine in by_id.items()
     ]
     return tuple(sorted(models, key=lambda model: (model.first_seen, model.model_id or "")))
 
@@ -385,31 +420,16 @@ def _missed(
 
 
 def _series(
-    connection: Connection,
-    where: list[ColumnElement[bool]],
-    not_understood: ColumnElement[bool],
-    stats_filter: StatsFilter,
+    groups: list[_Group], stats_filter: StatsFilter
 ) -> tuple[tuple[PeriodFigures, ...], str]:
-    """Conversations and not understood per Dutch day (per month for long periods).
-
-    The database groups by UTC hour, which every database can, and the hours go to their
-    Dutch day here: Dutch time differs from UTC by whole hours.
-    """
-    hour = _utc_hour(connection)
-    query = (
-        select(hour, func.count(), func.sum(case((not_understood, 1), else_=0)))
-        .where(*where)
-        .group_by(hour)
-    )
+    """Conversations and not understood per Dutch day (per month for long periods)."""
     per_day = (stats_filter.end - stats_filter.start).days <= MAX_DAYS_PER_DAY
     buckets: dict[date, list[int]] = {}
-    for bucket, count, missed in connection.execute(query):
-        moment = datetime.strptime(str(bucket), "%Y-%m-%d %H").replace(tzinfo=timezone.utc)
-        day = moment.astimezone(LOCAL_ZONE).date()
-        start = day if per_day else day.replace(day=1)
-        figures = buckets.setdefault(start, [0, 0])
-        figures[0] += int(count)
-        figures[1] += int(missed or 0)
+    for group in groups:
+        day = group.hour.astimezone(LOCAL_ZONE).date()
+        figures = buckets.setdefault(day if per_day else day.replace(day=1), [0, 0])
+        figures[0] += group.conversations
+        figures[1] += group.counts["fallback_hit"]
     starts = _period_starts(stats_filter, per_day)
     return tuple(
         PeriodFigures(start, _period_label(start, per_day), *buckets.get(start, [0, 0]))
