@@ -34,6 +34,7 @@ from cyberbot.console.missed_review import MAX_KEYS, label_group, label_statuses
 from cyberbot.console.models import conversations
 from cyberbot.console.rendering import render
 from cyberbot.console.stats import compute_missed, stats_csv
+from cyberbot.model_gate.store import KnownModel, known_models
 
 MAX_KEY_LENGTH = 200
 
@@ -51,10 +52,14 @@ def create_dashboard(context: ConsoleContext) -> Blueprint:
         except DashboardQueryError as problem:
             return parse_dashboard_query({}, today), str(problem)
 
+    def known() -> dict[str, KnownModel]:
+        return known_models(context.settings.project_root / context.settings.models_dir)
+
     async def choices() -> dict[str, Any]:
+        names = known()
         return {
             "channels": await run(channels, context.engine),
-            "models": [(model_id, model_name(model_id))
+            "models": [(model_id, model_name(model_id, names))
                        for model_id in await run(_models, context)],
             "periods": PERIODS,
         }
@@ -64,7 +69,7 @@ def create_dashboard(context: ConsoleContext) -> Blueprint:
         query, error = selection(query_lists(request))
         await run(sync, context, max_batches=SYNC_BATCHES_PER_REQUEST)
         stats = await run(read_stats, context, query, MISSED_ON_DASHBOARD)
-        return render(request, "dashboard.html", **dashboard_view(stats, query),
+        return render(request, "dashboard.html", **dashboard_view(stats, query, known()),
                       **await choices(), error=error)
 
     @pages.get("/dashboard/export.csv")

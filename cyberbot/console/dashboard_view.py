@@ -23,6 +23,7 @@ from cyberbot.console.stats import (
     StatsFilter,
     compute_stats,
 )
+from cyberbot.model_gate.store import KnownModel
 
 PERIODS: Mapping[str, str] = {
     "7d": "Laatste 7 dagen",
@@ -138,8 +139,10 @@ def read_stats(context: ConsoleContext, query: DashboardQuery, missed_limit: int
     )
 
 
-def dashboard_view(stats: Stats, query: DashboardQuery) -> dict[str, Any]:
-    """The template values of the dashboard page."""
+def dashboard_view(
+    stats: Stats, query: DashboardQuery, known: Mapping[str, KnownModel]
+) -> dict[str, Any]:
+    """The template values of the dashboard page; ``known`` names the models."""
     totals = stats.totals
     link = _list_link(query)
     funnel = [
@@ -175,10 +178,10 @@ def dashboard_view(stats: Stats, query: DashboardQuery) -> dict[str, Any]:
                 Value("bad", period.not_understood, nl_number(period.not_understood)),
             )) for period in stats.series],
         ),
-        "model_rows": [_model_row(model) for model in stats.by_model],
+        "model_rows": [_model_row(model, known) for model in stats.by_model],
         "models_chart": horizontal_bars(
             "Per model", "Zelf afgehandeld en niet begrepen, in procenten, per model.",
-            [Row(model_name(model.model_id), (
+            [Row(model_name(model.model_id, known), (
                 Value("main", _percent(model.containment_rate), nl_percent(
                     model.containment_rate)),
                 Value("bad", _percent(model.rate("fallback_hit")),
@@ -241,9 +244,9 @@ def _key_figures(
     ]
 
 
-def _model_row(model: ModelCounts) -> dict[str, Any]:
+def _model_row(model: ModelCounts, known: Mapping[str, KnownModel]) -> dict[str, Any]:
     return {
-        "name": model_name(model.model_id),
+        "name": model_name(model.model_id, known),
         "model_id": model.model_id or "",
         "first_seen": model.first_seen,
         "last_seen": model.last_seen,
@@ -260,8 +263,14 @@ def _model_row(model: ModelCounts) -> dict[str, Any]:
     }
 
 
-def model_name(model_id: str | None) -> str:
-    return f"Model {model_id[:8]}" if model_id else "Onbekend model"
+def model_name(model_id: str | None, known: Mapping[str, KnownModel]) -> str:
+    """The model's file name when the gate knows it (and whether it serves now)."""
+    if not model_id:
+        return "Onbekend model"
+    model = known.get(model_id)
+    if model is None:
+        return f"Model {model_id[:8]}"
+    return model.name + (" (in gebruik)" if model.serving else "")
 
 
 def _list_link(query: DashboardQuery) -> Callable[[str | None], str | None]:

@@ -146,3 +146,27 @@ def model_metadata(path: Path) -> dict[str, Any]:
                 return {"model_id": metadata.get("model_id"),
                         "trained_at": metadata.get("trained_at")}
     raise ValueError(f"{path.name} is not a Rasa model (no metadata.json)")
+
+
+@dataclass(frozen=True)
+class KnownModel:
+    name: str
+    trained_at: str | None
+    serving: bool
+
+
+def known_models(models_dir: Path) -> dict[str, KnownModel]:
+    """Model id -> what the gate knows of it, for showing model ids to people; empty when
+    the folder has no (readable) gate.json. Reads without the lock: the file is only
+    ever replaced whole."""
+    try:
+        state = GateStore(models_dir).read()
+    except (OSError, ValueError):
+        return {}
+    known = {}
+    for name, info in state.models.items():
+        if isinstance(info, dict) and isinstance(info.get("model_id"), str):
+            known[info["model_id"]] = KnownModel(
+                name=name.removesuffix(".tar.gz"), trained_at=info.get("trained_at"),
+                serving=name == state.current)
+    return known

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -357,3 +358,23 @@ def test_labelling_needs_the_csrf_token(console: Console) -> None:
                             {"label": "out_of_scope", "key": "blabla qwerty"}, csrf=False)
 
     assert response.status == 403
+
+
+def test_models_are_named_as_the_model_gate_knows_them(tmp_path: Path) -> None:
+    models = tmp_path / "models"
+    models.mkdir()
+    (models / "gate.json").write_text(json.dumps({
+        "serving": ["20261120-090000-new.tar.gz"],
+        "models": {"20261120-090000-new.tar.gz": {"model_id": NEW_MODEL,
+                                                  "trained_at": "2026-11-20T09:00:00"}},
+    }))
+    console = make_console(tmp_path, models_dir=models)
+    record_all(console.tracker, console.engine)
+    console.add(OPERATOR)
+
+    page = logged_in(console).get(PAGE).text
+
+    models_block = section(page, "modellen")
+    assert "20261120-090000-new (in gebruik)" in models_block
+    assert "Model 5f1c0a8e" in models_block  # not known to the gate
+    assert '<option value="7d2e9b1c4a5f4e3d" >20261120-090000-new (in gebruik)</option>' in page

@@ -23,7 +23,7 @@ from cyberbot.model_gate.gate import (
     settings_from_environment,
     status,
 )
-from cyberbot.model_gate.store import GateStore
+from cyberbot.model_gate.store import GateStore, KnownModel, known_models
 from tests.model_gate.models import FakeEvaluator, fake_model, figures, settings
 
 FIGURES = {
@@ -270,3 +270,17 @@ def test_the_state_file_is_json_and_survives_a_failed_command(tmp_path: Path) ->
 
     assert (tmp_path / "models" / "gate.json").read_text() == before
     assert json.loads(before)["serving"] == ["a.tar.gz"]
+
+
+def test_known_models_name_the_ids_for_the_dashboard(tmp_path: Path) -> None:
+    assert known_models(tmp_path / "models") == {}
+    for order, name in enumerate("ab", 1):
+        fake_model(tmp_path / "models", name, order)
+        select(settings(tmp_path), evaluator=FakeEvaluator(FIGURES))
+
+    known = known_models(tmp_path / "models")
+
+    assert known["b-id"] == KnownModel("b", "2026-12-01T10:02", serving=True)
+    assert known["a-id"].serving is False
+    (tmp_path / "models" / "gate.json").write_text("[")
+    assert known_models(tmp_path / "models") == {}
