@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -24,9 +25,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 import yaml
 
-from cyberbot.model_gate.store import GateStore
+from cyberbot.bench.cluster import (
+    Cluster,
+    delete_queue,
+    postgres_database,
+    production_environment,
+    stop_process,
+)
+from cyberbot.model_gate.store import GateStore, approved_model, model_metadata
 from tests.e2e.servers import ROOT
 
 pytestmark = pytest.mark.e2e
@@ -116,10 +125,12 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     yield directory
 
 
-def gate(project: Path, *command: str) -> subprocess.CompletedProcess[str]:
+def gate(project: Path, *command: str, models: Path | None = None
+         ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "cyberbot.model_gate", *command,
-         "--models-dir", str(project / "models"), "--heldout", str(project / "heldout.yml"),
+         "--models-dir", str(models or project / "models"),
+         "--heldout", str(project / "heldout.yml"),
          "--stories", str(project / "stories.yml")],
         cwd=ROOT, capture_output=True, text=True, timeout=900,
         env={**os.environ, "RASA_TELEMETRY_ENABLED": "false"},
@@ -199,3 +210,48 @@ def test_better_accepted_degraded_refused_rollback_restores(project: Path) -> No
         project / "models" / "weak.tar.gz").resolve()
     status = gate(project, "status").stdout
     assert "weak.tar.gz" in status and "serving" in status
+
+
+def test_replicas_of_the_production_profile_load_the_approved_model(
+    project: Path, tmp_path: Path
+) -> None:
+    """Two Rasa replicas on PostgreSQL, Redis and RabbitMQ share the models folder and
+    are started on its approved link; after a rollback, restarted one after the other,
+    both serve the previous model."""
+    models = tmp_path / "models"
+    models.mkdir()
+    for order, name in enumerate(("weak", "better")):
+        shutil.copy2(project / "models" / f"{name}.tar.gz", models)
+        os.utime(models / f"{name}.tar.gz", (1_800_000_000 + order * 60,) * 2)
+    ids = {name: model_metadata(models / f"{name}.tar.gz")["model_id"]
+           for name in ("weak", "better")}
+    (models / "better.tar.gz").rename(models / "better.hidden")
+    assert gate(project, "select", models=models).returncode == 0
+    (models / "better.hidden").rename(models / "better.tar.gz")
+    assert gate(project, "select", "--force", models=models).returncode == 0
+
+    with postgres_database() as url:
+        environment = production_environment(url)
+        cluster = Cluster(tmp_path / "cluster", rasa_replicas=2, action_replicas=1,
+                          production_env=environment, worker=False,
+                          model=str(approved_model(models)))
+        try:
+            with cluster:
+                assert served(cluster) == [ids["better"]] * 2
+                rolled = gate(project, "rollback", models=models)
+                assert "Rolled back from better.tar.gz to weak.tar.gz" in rolled.stdout
+                for replica in cluster.rasa:  # a rolling restart
+                    stop_process(replica.process)
+                    cluster.start_rasa(replica)
+                assert served(cluster) == [ids["weak"]] * 2
+        finally:
+            delete_queue(environment)
+
+
+def served(cluster: Cluster) -> list[str]:
+    """The model id each replica reports on Rasa's /status."""
+    return [
+        requests.get(f"{url}/status", params={"token": cluster.token}, timeout=30)
+        .json()["model_id"]
+        for url in cluster.urls
+    ]
