@@ -166,12 +166,6 @@ def normalise_for_search(text: str) -> str:
     return strip_accents(text.lower())
 
 
-def summarise(conversation_id: str, events: Sequence[TrackerEvent]) -> ConversationSummary | None:
-    """The summary row of a conversation's events (given in id order); None without events."""
-    facts = read_conversation(conversation_id, events)
-    return facts.summary if facts is not None else None
-
-
 def read_conversation(
     conversation_id: str, events: Sequence[TrackerEvent]
 ) -> ConversationFacts | None:

@@ -25,7 +25,6 @@ from cyberbot.console.models import (
     sync_state,
     upgrade_index,
 )
-from cyberbot.console.outcomes import summarise
 from cyberbot.privacy.forget import forget
 from cyberbot.tracker_events import events, load_events
 from tests.console.tracker_fixtures import (
@@ -36,6 +35,7 @@ from tests.console.tracker_fixtures import (
     event_row,
     fallback_conversation,
     faq_conversation,
+    summarise,
     write_events,
 )
 

@@ -13,7 +13,6 @@ from cyberbot.console.outcomes import (
     ConversationFacts,
     ConversationSummary,
     read_conversation,
-    summarise,
 )
 from cyberbot.tracker_events import TrackerEvent
 from tests.console.tracker_fixtures import (
@@ -24,6 +23,7 @@ from tests.console.tracker_fixtures import (
     ConversationBuilder,
     abandoned_form_conversation,
     faq_conversation,
+    summarise,
 )
 
 FLAGS = ("faq_answered", "advice_given", "quote_requested", "callback_requested", "fallback_hit")

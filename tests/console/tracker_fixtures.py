@@ -18,7 +18,8 @@ from uuid import uuid4
 from sqlalchemy import create_engine, insert
 from sqlalchemy.engine import Engine
 
-from cyberbot.tracker_events import events, tracker_metadata
+from cyberbot.console.outcomes import ConversationSummary, read_conversation
+from cyberbot.tracker_events import TrackerEvent, events, tracker_metadata
 
 Event = dict[str, Any]
 
@@ -46,6 +47,12 @@ def event_row(sender_id: str, event: Event) -> dict[str, Any]:
         "action_name": event.get("name"),
         "data": json.dumps(event),
     }
+
+
+def summarise(conversation_id: str, events: Sequence[TrackerEvent]) -> ConversationSummary | None:
+    """The index row of the events (None when there is nothing to summarise)."""
+    facts = read_conversation(conversation_id, events)
+    return facts.summary if facts is not None else None
 
 
 def with_model(conversation: list[Event], model_id: str) -> list[Event]:

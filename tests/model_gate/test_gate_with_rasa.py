@@ -34,6 +34,7 @@ from cyberbot.bench.cluster import (
     postgres_database,
     production_environment,
     stop_process,
+    wait_until_up,
 )
 from cyberbot.model_gate.store import GateStore, approved_model, model_metadata
 from tests.e2e.servers import ROOT
@@ -216,8 +217,8 @@ def test_replicas_of_the_production_profile_load_the_approved_model(
     project: Path, tmp_path: Path
 ) -> None:
     """Two Rasa replicas on PostgreSQL, Redis and RabbitMQ share the models folder and
-    are started on its approved link; after a rollback, restarted one after the other,
-    both serve the previous model."""
+    are started on its approved link; restarted after a rollback, both serve the
+    previous model."""
     models = tmp_path / "models"
     models.mkdir()
     for order, name in enumerate(("weak", "better")):
@@ -240,9 +241,12 @@ def test_replicas_of_the_production_profile_load_the_approved_model(
                 assert served(cluster) == [ids["better"]] * 2
                 rolled = gate(project, "rollback", models=models)
                 assert "Rolled back from better.tar.gz to weak.tar.gz" in rolled.stdout
-                for replica in cluster.rasa:  # a rolling restart
+                for replica in cluster.rasa:
                     stop_process(replica.process)
-                    cluster.start_rasa(replica)
+                    cluster.start_rasa(replica, wait=False)
+                for replica in cluster.rasa:
+                    assert replica.process is not None
+                    wait_until_up(f"{replica.url}/webhooks/rest/", replica.process)
                 assert served(cluster) == [ids["weak"]] * 2
         finally:
             delete_queue(environment)
