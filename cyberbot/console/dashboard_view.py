@@ -17,6 +17,7 @@ from cyberbot.console.outcomes import CONTAINED, LEAD_REQUESTED, OUTCOME_TAGS
 from cyberbot.console.rendering import dutch_date, nl_number, nl_percent
 from cyberbot.console.stats import (
     LOCAL_ZONE,
+    MAX_PERIOD_DAYS,
     ModelCounts,
     OutcomeCounts,
     Stats,
@@ -104,10 +105,16 @@ def parse_dashboard_query(
         if chosen == (start.isoformat(), (end - timedelta(days=1)).isoformat()):
             return DashboardQuery(period, start, end, channel, model_id)
     last = _date(raw_to, "tot en met") if raw_to else today
-    start = _date(raw_from, "vanaf") if raw_from else last - timedelta(days=29)
+    try:
+        start = _date(raw_from, "vanaf") if raw_from else last - timedelta(days=29)
+        end = last + timedelta(days=1)
+    except OverflowError:
+        raise DashboardQueryError("Kies datums tussen het jaar 1 en 9999.") from None
     if start > last:
         raise DashboardQueryError("De begindatum ligt na de einddatum.")
-    return DashboardQuery(CUSTOM, start, last + timedelta(days=1), channel, model_id)
+    if (end - start).days > MAX_PERIOD_DAYS:
+        raise DashboardQueryError("Kies een periode van hoogstens tien jaar.")
+    return DashboardQuery(CUSTOM, start, end, channel, model_id)
 
 
 def preset_period(period: str, today: date) -> tuple[date, date]:

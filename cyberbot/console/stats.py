@@ -44,6 +44,8 @@ API_COUNTS: Mapping[str, str] = {
     "not_understood": "fallback_hit",
 }
 TOP_UNANSWERED = 10
+# The longest period counted at once: ten years (of days, in months).
+MAX_PERIOD_DAYS = 3660
 # Longer periods are shown per month instead of per day.
 MAX_DAYS_PER_DAY = 92
 
@@ -59,6 +61,8 @@ class StatsFilter:
     def __post_init__(self) -> None:
         if self.end <= self.start:
             raise ValueError("'to' must be after 'from' (it is exclusive)")
+        if (self.end - self.start).days > MAX_PERIOD_DAYS:
+            raise ValueError(f"the period is at most {MAX_PERIOD_DAYS} days")
 
 
 @dataclass(frozen=True)

@@ -72,6 +72,9 @@ def test_channel_and_model() -> None:
         ({"periode": "aangepast", "from": "gisteren"}, "'vanaf' is ongeldig"),
         ({"periode": "aangepast", "to": "2026-02-30"}, "'tot en met' is ongeldig"),
         ({"from": "2026-11-27", "to": "2026-11-01"}, "begindatum ligt na de einddatum"),
+        ({"from": "2000-01-01", "to": "2026-11-01"}, "hoogstens tien jaar"),
+        ({"to": "0001-01-05"}, "tussen het jaar 1 en 9999"),
+        ({"from": "9999-12-01", "to": "9999-12-31"}, "tussen het jaar 1 en 9999"),
     ],
 )
 def test_periods_it_cannot_use(args: dict[str, str], message: str) -> None:

@@ -176,6 +176,7 @@ def test_the_api_as_csv(console: Console) -> None:
         ("?from=2026-11-28&to=2026-11-28", "'to' must be after 'from'"),
         (f"?from={DAY}&to=2026-11-28&format=xml", "format must be json or csv"),
         (f"?from={DAY}&to=2026-11-28&channel=" + "x" * 65, "at most 64"),
+        ("?from=0001-01-01&to=9999-12-31", "the period is at most 3660 days"),
     ],
 )
 def test_the_api_refuses_bad_parameters(console: Console, query: str, message: str) -> None:
