@@ -94,15 +94,21 @@ lint: install
 CHROMIUM ?= /usr/bin/chromium
 APT := $(if $(filter 0,$(shell id -u)),,sudo) apt-get
 browser-deps:
-	@if [ ! -x "$(CHROMIUM)" ] || ! command -v node >/dev/null \
+	@if [ ! -x "$(CHROMIUM)" ] || ! command -v node >/dev/null || ! command -v npm >/dev/null \
 		|| ! PATH="$$PATH:/usr/sbin" command -v nginx >/dev/null; then \
-		echo "Installing chromium, nodejs and nginx-light for the browser, widget and deployment tests"; \
-		$(APT) update -q && $(APT) install -y -q --no-install-recommends chromium nodejs nginx-light; \
+		echo "Installing chromium, nodejs, npm and nginx-light for the browser, widget and deployment tests"; \
+		$(APT) update -q && $(APT) install -y -q --no-install-recommends chromium nodejs npm nginx-light; \
 	fi
+
+# axe-core, with which the browser tests check the console's pages for accessibility.
+NODE_TOOLS := node_modules/.package-lock.json
+$(NODE_TOOLS): package.json package-lock.json | browser-deps
+	npm ci --no-audit --no-fund
+	@touch $@
 
 # The tests run on the newest model; judging it is for make run.
 test: GATE = 0
-test: train lint browser-deps
+test: train lint browser-deps $(NODE_TOOLS)
 	node --test widget/tests/
 	$(BIN)/rasa data validate --fail-on-warnings
 	$(BIN)/rasa test core --stories tests/test_stories.yml --fail-on-prediction-errors \

@@ -25,6 +25,7 @@ pytestmark = pytest.mark.e2e
 RESULTS = ROOT / "results"
 OPERATOR = "dashboard@voorbeeld.nl"
 PASSWORD = "een lang en sterk wachtwoord"
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 BLOCKS = ("trechter", "verloop", "modellen", "formulieren", "onderwerpen")
 
 # Every bar and every number cell of a chart block: label, series, value, bar width.
@@ -67,18 +68,24 @@ def dashboard_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         tracker.dispose()
 
 
-@pytest.fixture()
-def operator_page(browser: Browser, dashboard_site: str) -> Iterator[Page]:
+def logged_in(browser: Browser, site: str, **options: Any) -> Page:
+    """A new page, logged in through the login form, on the dashboard."""
     context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="nl-NL",
-                                  timezone_id="Europe/Amsterdam")
+                                  timezone_id="Europe/Amsterdam", **options)
     page = context.new_page()
-    page.goto(f"{dashboard_site}/operator/dashboard")
+    page.goto(f"{site}/operator/dashboard")
     page.get_by_label("E-mailadres").fill(OPERATOR)
     page.get_by_label("Wachtwoord").fill(PASSWORD)
     page.get_by_role("button", name="Inloggen").click()
     expect(page.get_by_role("heading", name="Dashboard", exact=True)).to_be_visible()
+    return page
+
+
+@pytest.fixture()
+def operator_page(browser: Browser, dashboard_site: str) -> Iterator[Page]:
+    page = logged_in(browser, dashboard_site)
     yield page
-    context.close()
+    page.context.close()
 
 
 def read_block(page: Page, name: str) -> dict[str, Any]:
@@ -148,3 +155,24 @@ def test_the_dashboard_on_a_phone(operator_page: Page) -> None:
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390
     page.screenshot(path=str(RESULTS / "dashboard-phone.png"), full_page=True)
+
+
+def test_the_pages_pass_axe(browser: Browser, dashboard_site: str) -> None:
+    """WCAG 2.1 A and AA as axe-core checks them. Only this page bypasses the CSP, to
+    load axe; the CSP itself is checked above."""
+    if not AXE.exists():
+        pytest.fail(f"{AXE} is missing: make test installs it (npm ci)", pytrace=False)
+    page = logged_in(browser, dashboard_site, bypass_csp=True)
+    try:
+        for path in ("/operator/dashboard", "/operator/dashboard/gemist"):
+            page.goto(dashboard_site + path)
+            page.add_script_tag(path=str(AXE))
+            result = page.evaluate(
+                "axe.run(document, {runOnly: {type: 'tag', values: "
+                "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})")
+            violations = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
+                          for v in result["violations"]]
+            assert violations == [], path
+            assert len(result["passes"]) > 10, path  # axe ran its checks
+    finally:
+        page.context.close()
