@@ -43,6 +43,11 @@ def percentage(value: float | None) -> str:
     return "" if value is None else f"{round(value * 100)}%"
 
 
+def dutch_day(value: datetime) -> str:
+    """27-11-2026: the Dutch day of a moment."""
+    return value.astimezone(LOCAL_ZONE).strftime("%d-%m-%Y")
+
+
 def nl_number(value: int) -> str:
     """12345 -> "12.345"."""
     return f"{value:,}".replace(",", ".")
@@ -75,6 +80,7 @@ def _environment() -> Environment:
     environment.filters["pct"] = percentage
     environment.filters["nlnumber"] = nl_number
     environment.filters["nldate"] = dutch_date
+    environment.filters["nlday"] = dutch_day
     environment.filters["datavalue"] = data_value
     environment.globals["outcome_tags"] = OUTCOME_TAGS
     return environment

@@ -88,6 +88,7 @@ class OutcomeCounts:
 class ModelCounts(OutcomeCounts):
     # None: conversations without a message, or from before Rasa recorded model ids.
     model_id: str | None
+    # The (UTC) hours of its first and its last conversation in the period.
     first_seen: datetime
     last_seen: datetime
 
@@ -275,8 +276,6 @@ class _Group:
     hour: datetime
     conversations: int
     counts: Mapping[str, int]
-    first_seen: datetime
-    last_seen: datetime
 
 
 def _grouped(
@@ -291,26 +290,25 @@ def _grouped(
     """
     c = conversations.c
     hour = _utc_hour(connection)
-    sums = [func.sum(case((condition, 1), else_=0)).label(key)
-            for key, condition in outcomes.items()]
+    keys = list(outcomes)
+    sums = [func.sum(case((outcomes[key], 1), else_=0)) for key in keys]
     query = (
-        select(c.model_id, hour.label("hour"), func.count().label("conversations"),
-               func.min(c.started_at).label("first_seen"),
-               func.max(c.started_at).label("last_seen"), *sums)
+        select(c.model_id, hour, func.count(), *sums)
         .where(*where)
         .group_by(c.model_id, hour)
     )
-    return [
-        _Group(
-            model_id=row["model_id"],
-            hour=datetime.strptime(str(row["hour"]), "%Y-%m-%d %H").replace(tzinfo=timezone.utc),
-            conversations=int(row["conversations"]),
-            counts={key: int(row[key] or 0) for key in outcomes},
-            first_seen=_aware(row["first_seen"]),
-            last_seen=_aware(row["last_seen"]),
-        )
-        for row in connection.execute(query).mappings()
-    ]
+    hours: dict[str, datetime] = {}
+    groups = []
+    for model_id, bucket, count, *counted in connection.execute(query):
+        text = str(bucket)
+        moment = hours.get(text)
+        if moment is None:
+            # "2026-11-27 09", as both databases give it.
+            moment = hours[text] = datetime(int(text[:4]), int(text[5:7]), int(text[8:10]),
+                                            int(text[11:13]), tzinfo=timezone.utc)
+        groups.append(_Group(model_id, moment, int(count),
+                             dict(zip(keys, (int(n or 0) for n in counted), strict=True))))
+    return groups
 
 
 def _per_model(groups: list[_Group], outcomes: Mapping[str, Any]) -> tuple[ModelCounts, ...]:
@@ -322,8 +320,8 @@ def _per_model(groups: list[_Group], outcomes: Mapping[str, Any]) -> tuple[Model
             conversations=sum(group.conversations for group in mine),
             counts={key: sum(group.counts[key] for group in mine) for key in outcomes},
             model_id=model_id,
-            first_seen=min(group.first_seen for group in mine),
-            last_seen=max(group.last_seen for group in mine),
+            first_seen=min(group.hour for group in mine),
+            last_seen=max(group.hour for group in mine),
         )
         for model_id, mine in by_id.items()
     ]
@@ -470,8 +468,3 @@ def _period_label(start: date, per_day: bool) -> str:
     return f"{_MONTHS[start.month - 1]} {start.year}"
 
 
-def _aware(value: datetime) -> datetime:
-    """Aggregates bypass the column type: SQLite returns text, others naive or aware."""
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
