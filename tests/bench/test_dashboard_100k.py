@@ -3,9 +3,9 @@
 
 Measures, median of 5 runs after a warm-up, the wall time and the CPU time of the
 process that answers: the stats queries for several periods and filters in-process, and
-the pages, the API and the CSV export over HTTP from the real site process, logged in. Writes results/dashboard_bench.json and .md. Nothing here is a
-timed assertion: it checks that the numbers are right (they add up to the fixture), and
-reports the times.
+the pages, the API and the CSV export over HTTP from the real site process, logged in.
+Writes results/dashboard_bench.json and .md. Nothing here is a timed assertion: it
+checks that the numbers are right (they add up to the fixture), and reports the times.
 """
 
 from __future__ import annotations
