@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
@@ -164,7 +165,7 @@ def compute_stats(
     cutoff = (now or datetime.now(timezone.utc)) - abandoned_after
     outcomes = outcome_conditions(low_confidence_threshold, cutoff)
     where = period_conditions(stats_filter)
-    with engine.connect() as connection:
+    with _snapshot(engine) as connection:
         grouped = _grouped(connection, where, outcomes)
         dropoffs = _dropoffs(connection, where, outcomes["abandoned"])
         counted = _counted(connection, where)
@@ -185,6 +186,19 @@ def compute_stats(
         series=series,
         series_unit=unit,
     )
+
+
+@contextmanager
+def _snapshot(engine: Engine) -> Iterator[Connection]:
+    """One connection for all the queries of a request. On PostgreSQL (the production
+    profile, where followers index while the dashboard reads) its repeatable-read
+    transaction makes every query see the same data; SQLite's driver reads statement by
+    statement."""
+    with engine.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            connection = connection.execution_options(isolation_level="REPEATABLE READ")
+        with connection.begin():
+            yield connection
 
 
 def compute_missed(
