@@ -18,7 +18,8 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 # nothing about these conversations leaves the machine.
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: help install train run shell test lint eval bench clean browser-deps
+.PHONY: help install train run shell rollback model-status test lint eval bench bench-dashboard \
+	clean browser-deps
 
 help:
 	@echo "make run    set everything up and start the assistant (Rasa :5005, actions :5055,"
@@ -27,6 +28,9 @@ help:
 	@echo "make shell  chat in the terminal"
 	@echo "make eval   NLU cross-validation and held-out accuracy into results/"
 	@echo "make bench  load benchmark: 1 and 2 replicas vs a bare rasa init, into results/"
+	@echo "make bench-dashboard  the dashboard and stats API over 100,000 conversations"
+	@echo "make rollback      back to the model that served before the newest one"
+	@echo "make model-status  the kept models, which one serves, the gate's decisions"
 	@echo "make install / train / lint / clean"
 
 install: $(STAMP) $(SPACY)
@@ -48,21 +52,37 @@ $(SPACY): $(STAMP) cyberbot/spacy_nl.py
 	$(BIN)/python -m cyberbot.spacy_nl var/spacy/nl_lookups
 
 # Trains only when data, domain, config or the custom NLU components changed; Rasa's
-# cache then reuses every component whose own inputs are unchanged. Only the newest
-# model is kept.
+# cache then reuses every component whose own inputs are unchanged. The model gate
+# (cyberbot/model_gate) keeps the last few models and compares a new one with the serving
+# one on the held-out set and the test stories (GATE=0: only keep the last few).
+GATE ?= 1
 train: install $(MODEL)
 
 $(MODEL): $(MODEL_INPUTS) | $(STAMP) $(SPACY)
 	$(BIN)/rasa train --config $(CONFIG) --out models
-	@ls -t models/*.tar.gz | tail -n +2 | xargs -r rm -f
 	@rm -f models/.trained.*
 	@touch $@
+	$(BIN)/python -m cyberbot.model_gate after-train $(if $(filter 0,$(GATE)),--no-evaluate)
+
+# The gate chooses the model that serves: a new model only when it is not worse than the
+# serving one by more than the margin; FORCE_MODEL=1 serves it anyway.
+SELECT_MODEL = $(BIN)/python -m cyberbot.model_gate select \
+	$(if $(filter 1 yes true,$(FORCE_MODEL)),--force)
 
 run: train
+	$(SELECT_MODEL)
 	$(BIN)/python -m cyberbot.launcher run
 
 shell: train
+	$(SELECT_MODEL)
 	$(BIN)/python -m cyberbot.launcher shell
+
+# Back to the model that served before the newest one (or set a refused one aside).
+rollback: install
+	$(BIN)/python -m cyberbot.model_gate rollback
+
+model-status: install
+	$(BIN)/python -m cyberbot.model_gate status
 
 lint: install
 	$(BIN)/ruff check cyberbot actions tests
@@ -74,13 +94,21 @@ lint: install
 CHROMIUM ?= /usr/bin/chromium
 APT := $(if $(filter 0,$(shell id -u)),,sudo) apt-get
 browser-deps:
-	@if [ ! -x "$(CHROMIUM)" ] || ! command -v node >/dev/null \
+	@if [ ! -x "$(CHROMIUM)" ] || ! command -v node >/dev/null || ! command -v npm >/dev/null \
 		|| ! PATH="$$PATH:/usr/sbin" command -v nginx >/dev/null; then \
-		echo "Installing chromium, nodejs and nginx-light for the browser, widget and deployment tests"; \
-		$(APT) update -q && $(APT) install -y -q --no-install-recommends chromium nodejs nginx-light; \
+		echo "Installing chromium, nodejs, npm and nginx-light for the browser, widget and deployment tests"; \
+		$(APT) update -q && $(APT) install -y -q --no-install-recommends chromium nodejs npm nginx-light; \
 	fi
 
-test: train lint browser-deps
+# axe-core, with which the browser tests check the console's pages for accessibility.
+NODE_TOOLS := node_modules/.package-lock.json
+$(NODE_TOOLS): package.json package-lock.json | browser-deps
+	npm ci --no-audit --no-fund
+	@touch $@
+
+# The tests run on the newest model; judging it is for make run.
+test: GATE = 0
+test: train lint browser-deps $(NODE_TOOLS)
 	node --test widget/tests/
 	$(BIN)/rasa data validate --fail-on-warnings
 	$(BIN)/rasa test core --stories tests/test_stories.yml --fail-on-prediction-errors \
@@ -93,6 +121,11 @@ eval: train
 # Not a test: about 8 minutes, measuring; the figures land in results/bench.json and .md.
 bench: train
 	$(BIN)/python -m cyberbot.bench
+
+# Not a test: the dashboard and the stats API over 100,000 conversations (a few minutes);
+# the figures land in results/dashboard_bench.json and .md.
+bench-dashboard: install
+	$(BIN)/python -m pytest -m bench -s tests/bench/test_dashboard_100k.py
 
 clean:
 	rm -rf models results var/spacy .pytest_cache .mypy_cache .ruff_cache

@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 from types import FrameType
 
+from cyberbot.model_gate.store import approved_model
 from cyberbot.security.local_secrets import RASA_AUTH_TOKEN, ensure_local_secrets, masked
 
 ENV_FILE = Path(".env")
@@ -68,13 +69,14 @@ def demo_site_command(port: int = SITE_PORT) -> list[str]:
 
 def rasa_server_command(port: int = RASA_PORT) -> list[str]:
     """Rasa with the REST and socket.io channels; its API token comes from the environment."""
-    return python_module("cyberbot.servers.rasa_server", "--model", "models",
+    # The model the gate approved (make run selects it first).
+    return python_module("cyberbot.servers.rasa_server", "--model", str(approved_model()),
                          "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
                          "--port", str(port))
 
 
 def shell_command() -> list[str]:
-    return [str(Path(sys.executable).with_name("rasa")), "shell", "--model", "models",
+    return [str(Path(sys.executable).with_name("rasa")), "shell", "--model", str(approved_model()),
             "--endpoints", "endpoints.yml", "--interface", "127.0.0.1"]
 
 

@@ -28,6 +28,8 @@ from typing import Any
 import pytest
 import yaml
 
+from cyberbot.model_gate.store import approved_model
+
 ROOT = Path(__file__).resolve().parents[1]
 COMPOSE = ROOT / "docker-compose.yml"
 ENV_EXAMPLE = ROOT / ".env.production.example"
@@ -550,6 +552,32 @@ def test_dockerfile_default_command_is_the_production_rasa_server() -> None:
     (command,) = [args for keyword, args in dockerfile() if keyword == "CMD"]
     args = parse_rasa_server(argv(yaml.safe_load(command)))
     assert args.endpoints == "endpoints.production.yml" and args.host == "0.0.0.0"
+    assert args.model == APPROVED
+
+
+# --- The approved model: one models folder shared by the replicas ------------------------
+
+APPROVED = str(approved_model())
+
+
+def test_every_rasa_replica_loads_the_approved_model_from_the_shared_folder() -> None:
+    replicas = {name: service for name, service in app_services().items()
+                if is_rasa_server(argv(service["command"]))}
+    assert set(replicas) == {"rasa-1", "rasa-2"}
+    for name, service in replicas.items():
+        assert parse_rasa_server(argv(service["command"])).model == APPROVED, name
+        assert "models:/app/models" in service["volumes"], name
+    # The console names the models; the gate's commands run in the web container.
+    assert "models:/app/models" in services()["web"]["volumes"]
+    assert "models" in compose()["volumes"]
+
+
+def test_the_image_holds_an_approved_model_and_what_the_gate_compares_on() -> None:
+    train_step = next(step for step in runs() if "rasa train" in step)
+    assert train_step.index("--fixed-model-name cyberbot") < train_step.index(
+        "python -m cyberbot.model_gate select")
+    assert "chown -R cyberbot:cyberbot var models" in train_step
+    assert {"tests/nlu_heldout.yml", "tests/test_stories.yml"} <= copied()
 
 
 # --- Helm values and the Kubernetes guide -----------------------------------------------
@@ -686,7 +714,7 @@ def test_helm_values_two_replicas_of_the_image_with_its_model() -> None:
 def test_helm_commands_are_valid_command_lines() -> None:
     values = rasa_values()
     args = parse_rasa_server([*values["command"], *values["args"]])
-    assert args.model == "models" and args.endpoints == "endpoints.yml"
+    assert args.model == "models/approved/model.tar.gz" and args.endpoints == "endpoints.yml"
     assert args.credentials == "credentials.yml" and args.host == "0.0.0.0"
     actions = actions_values()
     args = parse_action_server([*actions["command"], *actions["args"]])

@@ -19,13 +19,17 @@ from sanic.response import HTTPResponse
 from cyberbot.console.access import PREFIX, identity
 from cyberbot.console.context import ConsoleContext
 from cyberbot.console.conversations_view import (
+    SYNC_BATCHES_PER_REQUEST,
     FilterError,
     conversation_page,
     parse_filter,
     query_lists,
+    sync,
     transcript_view,
 )
+from cyberbot.console.dashboard_texts import load_dashboard_texts
 from cyberbot.console.leads_view import LeadFilter, lead_detail, list_lead_page
+from cyberbot.console.stats import StatsFilter, api_body, compute_stats, stats_csv
 
 MAX_PAGE_SIZE = 200
 
@@ -85,6 +89,22 @@ def create_api(context: ConsoleContext) -> Blueprint:
             return _error(404, "not_found", "No lead with this reference.")
         return _json(found)
 
+    @api.get("/stats")
+    async def stats(request: Request) -> HTTPResponse:
+        try:
+            stats_filter = _stats_filter(request)
+        except ValueError as problem:
+            return _error(400, "bad_request", str(problem))
+        await run(sync, context, max_batches=SYNC_BATCHES_PER_REQUEST)
+        figures = await run(compute_stats, context.engine, stats_filter,
+                            load_dashboard_texts(context.settings.project_root),
+                            low_confidence_threshold=context.settings.low_confidence_threshold,
+                            abandoned_after=context.settings.abandoned_after)
+        if (request.args.get("format") or "json") == "csv":
+            return response.text(stats_csv(figures), content_type="text/csv; charset=utf-8",
+                                 headers={"Cache-Control": "no-store"})
+        return _json(api_body(figures))
+
     @api.route("/<rest:path>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
     async def unknown(request: Request, rest: str) -> HTTPResponse:
         return _error(404, "not_found", "No such API route.")
@@ -97,6 +117,23 @@ def _page_size(request: Request) -> int:
     if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE_SIZE:
         raise ValueError(f"limit must be a whole number from 1 to {MAX_PAGE_SIZE}")
     return int(raw)
+
+
+def _stats_filter(request: Request) -> StatsFilter:
+    """``from`` and ``to`` (exclusive) as YYYY-MM-DD, optional ``channel``, ``format``."""
+    days = []
+    for name in ("from", "to"):
+        raw = (request.args.get(name) or "").strip()
+        try:
+            days.append(date.fromisoformat(raw))
+        except ValueError:
+            raise ValueError(f"'{name}' must be a date as YYYY-MM-DD") from None
+    if (request.args.get("format") or "json") not in ("json", "csv"):
+        raise ValueError("format must be json or csv")
+    channel = (request.args.get("channel") or "").strip()
+    if len(channel) > 64:
+        raise ValueError("channel is at most 64 characters")
+    return StatsFilter(days[0], days[1], channel=channel or None)
 
 
 def _error(status: int, code: str, message: str) -> HTTPResponse:

@@ -19,6 +19,7 @@ from cyberbot.console.access import PREFIX, identify
 from cyberbot.console.api import create_api
 from cyberbot.console.context import ConsoleContext
 from cyberbot.console.conversations_view import sync
+from cyberbot.console.dashboard_pages import create_dashboard
 from cyberbot.console.pages import create_pages
 from cyberbot.console.sessions import purge_expired
 
@@ -30,6 +31,7 @@ SYNC_INTERVAL_SECONDS = 5.0
 def install_console(app: Sanic, context: ConsoleContext, *, background_sync: bool = True) -> None:
     app.blueprint(create_api(context))
     app.blueprint(create_pages(context))
+    app.blueprint(create_dashboard(context))
 
     @app.middleware("request")
     async def console_access(request: Request) -> HTTPResponse | None:

@@ -27,6 +27,7 @@ AUDIT_ACTIONS: Mapping[str, str] = MappingProxyType(
         "view_lead": "Contactgegevens van lead bekeken",
         "export_leads": "Leads geëxporteerd",
         "export_review": "Correcties geëxporteerd",
+        "export_stats": "Dashboardcijfers geëxporteerd",
         "lead_status": "Status van lead gewijzigd",
         "forget": "Gegevens gewist",
         "operator_added": "Operator toegevoegd",

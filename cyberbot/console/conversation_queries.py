@@ -16,13 +16,18 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.engine import Connection, Engine, Row
 from sqlalchemy.sql import ColumnElement, Select
 from sqlalchemy.sql.expression import Join
 
 from cyberbot.console.models import conversations, reviews
-from cyberbot.console.outcomes import OUTCOME_TAGS, ConversationSummary, normalise_for_search
+from cyberbot.console.outcomes import (
+    OUTCOME_TAGS,
+    ConversationSummary,
+    normalise_for_search,
+    outcome_conditions,
+)
 
 LOCAL_ZONE = ZoneInfo("Europe/Amsterdam")
 _LIKE_ESCAPE = "\\"
@@ -89,17 +94,19 @@ def list_conversations(
         raise ValueError("page_size must be at least 1")
     if after is not None and before is not None:
         raise ValueError("give either an 'after' or a 'before' cursor, not both")
-    abandoned_cutoff = (now or datetime.now(timezone.utc)) - abandoned_after
-    conditions = _conditions(filter, low_confidence_threshold, abandoned_cutoff)
+    tags = _tag_conditions(low_confidence_threshold, abandoned_after, now)
+    conditions = _conditions(filter, tags)
     with engine.connect() as connection:
         if before is None:
-            rows, has_older, has_newer = _page_after(connection, conditions, after, page_size)
+            rows, has_older, has_newer = _page_after(connection, tags, conditions, after,
+                                                     page_size)
         else:
-            rows, has_older, has_newer = _page_before(connection, conditions, before, page_size)
+            rows, has_older, has_newer = _page_before(connection, tags, conditions, before,
+                                                      page_size)
         total = connection.execute(
             select(func.count()).select_from(_joined()).where(*conditions)
         ).scalar_one()
-    items = tuple(_item(row._mapping, low_confidence_threshold, abandoned_cutoff) for row in rows)
+    items = tuple(_item(row._mapping) for row in rows)
     return ConversationPage(
         items=items,
         next_cursor=encode_cursor(items[-1]) if has_older else None,
@@ -129,13 +136,20 @@ def get_summary(
     now: datetime | None = None,
 ) -> ConversationItem | None:
     """One conversation as the list shows it; None if it is not (yet) indexed."""
-    query = _base_query().where(conversations.c.conversation_id == conversation_id)
+    tags = _tag_conditions(low_confidence_threshold, abandoned_after, now)
+    query = _base_query(tags).where(conversations.c.conversation_id == conversation_id)
     with engine.connect() as connection:
         row = connection.execute(query).mappings().first()
-    if row is None:
-        return None
-    abandoned_cutoff = (now or datetime.now(timezone.utc)) - abandoned_after
-    return _item(row, low_confidence_threshold, abandoned_cutoff)
+    return _item(row) if row is not None else None
+
+
+def _tag_conditions(
+    low_confidence_threshold: float, abandoned_after: timedelta, now: datetime | None
+) -> dict[str, ColumnElement[bool]]:
+    """The condition of each tag (cyberbot.console.outcomes), in OUTCOME_TAGS order."""
+    cutoff = (now or datetime.now(timezone.utc)) - abandoned_after
+    every = outcome_conditions(low_confidence_threshold, cutoff)
+    return {tag: every[tag] for tag in OUTCOME_TAGS}
 
 
 def encode_cursor(item: ConversationSummary) -> str:
@@ -160,11 +174,15 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
 
 
 def _page_after(
-    connection: Connection, conditions: list[ColumnElement], after: str | None, size: int
+    connection: Connection,
+    tags: Mapping[str, ColumnElement[bool]],
+    conditions: list[ColumnElement],
+    after: str | None,
+    size: int,
 ) -> tuple[list[Row], bool, bool]:
     """The page after the cursor (the first page without one), newest first; and whether
     older and newer rows exist beyond it."""
-    query = _base_query().where(*conditions)
+    query = _base_query(tags).where(*conditions)
     if after is not None:
         query = query.where(_older_than(decode_cursor(after)))
     rows = connection.execute(query.order_by(*_NEWEST_FIRST).limit(size + 1)).all()
@@ -177,19 +195,25 @@ def _page_after(
 
 
 def _page_before(
-    connection: Connection, conditions: list[ColumnElement], before: str, size: int
+    connection: Connection,
+    tags: Mapping[str, ColumnElement[bool]],
+    conditions: list[ColumnElement],
+    before: str,
+    size: int,
 ) -> tuple[list[Row], bool, bool]:
     """The page before the cursor, read oldest first and returned newest first; and
     whether older and newer rows exist beyond it."""
-    query = _base_query().where(*conditions, _newer_than(decode_cursor(before)))
+    query = _base_query(tags).where(*conditions, _newer_than(decode_cursor(before)))
     rows = connection.execute(query.order_by(*_OLDEST_FIRST).limit(size + 1)).all()
     page = rows[:size][::-1]
     has_older = len(page) > 0 and _exists(connection, conditions, _older_than(_row_key(page[-1])))
     return page, has_older, len(rows) > size
 
 
-def _base_query() -> Select:
-    return select(conversations, reviews.c.reviewed_at).select_from(_joined())
+def _base_query(tags: Mapping[str, ColumnElement[bool]]) -> Select:
+    """The rows with whether each tag holds (``tag_<key>``: 1 or 0) and the review."""
+    held = [case((condition, 1), else_=0).label(f"tag_{tag}") for tag, condition in tags.items()]
+    return select(conversations, reviews.c.reviewed_at, *held).select_from(_joined())
 
 
 def _joined() -> Join:
@@ -199,24 +223,13 @@ def _joined() -> Join:
 
 
 def _conditions(
-    filter: ConversationFilter,
-    low_confidence_threshold: float,
-    abandoned_cutoff: datetime,
+    filter: ConversationFilter, tags: Mapping[str, ColumnElement[bool]]
 ) -> list[ColumnElement]:
     unknown = filter.tags - OUTCOME_TAGS.keys()
     if unknown:
         raise ValueError(f"unknown tags: {', '.join(sorted(unknown))}")
     c = conversations.c
-    tag_conditions: Mapping[str, ColumnElement] = {
-        "faq_answered": c.faq_answered.is_(True),
-        "advice_given": c.advice_given.is_(True),
-        "quote_requested": c.quote_requested.is_(True),
-        "callback_requested": c.callback_requested.is_(True),
-        "fallback_hit": c.fallback_hit.is_(True),
-        "low_confidence": c.min_confidence < low_confidence_threshold,
-        "abandoned": and_(c.form_open.is_(True), c.last_activity < abandoned_cutoff),
-    }
-    conditions = [tag_conditions[tag] for tag in OUTCOME_TAGS if tag in filter.tags]
+    conditions = [tags[tag] for tag in OUTCOME_TAGS if tag in filter.tags]
     if filter.channel is not None:
         conditions.append(c.channel == filter.channel)
     if filter.reviewed is True:
@@ -233,29 +246,11 @@ def _conditions(
     return conditions
 
 
-def _tags(
-    summary: ConversationSummary, low_confidence_threshold: float, abandoned_cutoff: datetime
-) -> tuple[str, ...]:
-    held = {
-        "faq_answered": summary.faq_answered,
-        "advice_given": summary.advice_given,
-        "quote_requested": summary.quote_requested,
-        "callback_requested": summary.callback_requested,
-        "fallback_hit": summary.fallback_hit,
-        "low_confidence": summary.min_confidence is not None
-        and summary.min_confidence < low_confidence_threshold,
-        "abandoned": summary.form_open and summary.last_activity < abandoned_cutoff,
-    }
-    return tuple(tag for tag in OUTCOME_TAGS if held[tag])
-
-
-def _item(
-    row: Mapping[str, Any], low_confidence_threshold: float, abandoned_cutoff: datetime
-) -> ConversationItem:
+def _item(row: Mapping[str, Any]) -> ConversationItem:
     summary = ConversationSummary(**{name: row[name] for name in _SUMMARY_FIELDS})
     return ConversationItem(
         **asdict(summary),
-        tags=_tags(summary, low_confidence_threshold, abandoned_cutoff),
+        tags=tuple(tag for tag in OUTCOME_TAGS if row[f"tag_{tag}"]),
         reviewed=row["reviewed_at"] is not None,
     )
 

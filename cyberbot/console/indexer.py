@@ -30,13 +30,20 @@ from sqlalchemy import bindparam, delete, insert, or_, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
-from cyberbot.console.models import conversations, sync_state
-from cyberbot.console.outcomes import ConversationSummary, summarise
+from cyberbot.console.models import (
+    INDEX_TABLES,
+    TRACKER_SYNC,
+    conversation_counts,
+    conversations,
+    missed_messages,
+    sync_state,
+)
+from cyberbot.console.outcomes import ConversationFacts, ConversationSummary, read_conversation
 from cyberbot.tracker_events import TrackerEvent, decode_event, events, has_events_table
 
 logger = logging.getLogger(__name__)
 
-SYNC_NAME = "tracker_events"
+SYNC_NAME = TRACKER_SYNC
 LEASE = timedelta(seconds=60)
 # Ids below the watermark read again on every batch (see the module docstring).
 OVERLAP = 200
@@ -165,8 +172,8 @@ def _read_batch(engine: Engine, watermark: int, batch_size: int) -> tuple[list[i
     return [row.id for row in rows if row.id > watermark], {row.sender_id for row in rows}
 
 
-def _index_senders(engine: Engine, senders: set[str]) -> dict[str, ConversationSummary | None]:
-    """The summaries of ``senders`` from all their events (None: no events left)."""
+def _index_senders(engine: Engine, senders: set[str]) -> dict[str, ConversationFacts | None]:
+    """The facts of ``senders`` from all their events (None: no events left)."""
     grouped: dict[str, list[TrackerEvent]] = {sender: [] for sender in senders}
     with engine.connect() as connection:
         for chunk in _chunks(sorted(senders)):
@@ -179,19 +186,19 @@ def _index_senders(engine: Engine, senders: set[str]) -> dict[str, ConversationS
                 event = decode_event(event_id, data)
                 if event is not None:
                     grouped[sender_id].append(event)
-    return {sender: summarise(sender, found) for sender, found in grouped.items()}
+    return {sender: read_conversation(sender, found) for sender, found in grouped.items()}
 
 
 def _write(
     engine: Engine,
     owner: str,
     clock: Callable[[], datetime],
-    summaries: dict[str, ConversationSummary | None],
+    summaries: dict[str, ConversationFacts | None],
     watermark: int,
 ) -> list[str] | None:
-    """Store the changed summaries and the watermark, only while the lease is still ours;
-    returns the conversations whose row was inserted, changed or removed (None: the lease
-    was lost)."""
+    """Store the changed conversations and the watermark, only while the lease is still
+    ours; returns the conversations whose row was inserted, changed or removed (None: the
+    lease was lost). A changed row gets its counts and missed messages anew."""
     with engine.begin() as connection:
         now = clock()
         renewed = connection.execute(
@@ -209,26 +216,58 @@ def _write(
         inserts: list[dict[str, Any]] = []
         updates: list[dict[str, Any]] = []
         removed: list[str] = []
-        for conversation_id, summary in summaries.items():
+        details: list[ConversationFacts] = []
+        for conversation_id, facts in summaries.items():
             previous = stored.get(conversation_id)
-            if summary is None:
+            if facts is None:
                 # Its events were erased after the batch was read.
                 if previous is not None:
                     removed.append(conversation_id)
             elif previous is None:
-                inserts.append(_row(summary))
-            elif (row := _row(summary)) != previous:
+                inserts.append(_row(facts.summary))
+                details.append(facts)
+            elif (row := _row(facts.summary)) != previous:
                 updates.append({f"new_{key}": value for key, value in row.items()})
+                details.append(facts)
         if inserts:
             connection.execute(insert(conversations), inserts)
         if updates:
             connection.execute(_UPDATE, updates)
+        changed = [facts.summary.conversation_id for facts in details]
+        delete_details(connection, [*removed, *(row["new_conversation_id"] for row in updates)])
         for chunk in _chunks(removed):
             connection.execute(
                 delete(conversations).where(conversations.c.conversation_id.in_(chunk))
             )
-    written = [row["conversation_id"] for row in inserts]
-    return written + [row["new_conversation_id"] for row in updates] + removed
+        _insert_details(connection, details)
+    return changed + removed
+
+
+def delete_details(connection: Connection, conversation_ids: Sequence[str]) -> None:
+    """Delete the counts and missed messages of these conversations."""
+    for chunk in _chunks(conversation_ids):
+        for table in (conversation_counts, missed_messages):
+            connection.execute(delete(table).where(table.c.conversation_id.in_(chunk)))
+
+
+def _insert_details(connection: Connection, details: Sequence[ConversationFacts]) -> None:
+    counts = [
+        {"conversation_id": facts.summary.conversation_id, "kind": kind, "name": name,
+         "count": count}
+        for facts in details
+        for (kind, name), count in facts.counts.items()
+    ]
+    missed = [
+        {"conversation_id": facts.summary.conversation_id, "event_id": message.event_id,
+         "text": message.text, "normalised": message.normalised, "intent": message.intent,
+         "confidence": message.confidence}
+        for facts in details
+        for message in facts.missed
+    ]
+    if counts:
+        connection.execute(insert(conversation_counts), counts)
+    if missed:
+        connection.execute(insert(missed_messages), missed)
 
 
 def _drop_erased(tracker_engine: Engine, console_engine: Engine, written: list[str]) -> None:
@@ -246,9 +285,8 @@ def _drop_erased(tracker_engine: Engine, console_engine: Engine, written: list[s
     erased = [conversation_id for conversation_id in written if conversation_id not in present]
     with console_engine.begin() as connection:
         for chunk in _chunks(erased):
-            connection.execute(
-                delete(conversations).where(conversations.c.conversation_id.in_(chunk))
-            )
+            for table in INDEX_TABLES:
+                connection.execute(delete(table).where(table.c.conversation_id.in_(chunk)))
 
 
 def _row(summary: ConversationSummary) -> dict[str, Any]:

@@ -22,8 +22,13 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    delete,
+    insert,
+    select,
+    update,
 )
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 
 from cyberbot.leads.database import get_engine
 from cyberbot.leads.models import UTCDateTime
@@ -116,11 +121,15 @@ conversations = Table(
     Column("started_at", UTCDateTime, nullable=False),
     Column("last_activity", UTCDateTime, nullable=False),
     Column("turns", Integer, nullable=False),
+    # The outcomes read from the events (cyberbot.console.outcomes defines them).
     Column("faq_answered", Boolean, nullable=False),
+    Column("advice_started", Boolean, nullable=False),
     Column("advice_given", Boolean, nullable=False),
     Column("quote_requested", Boolean, nullable=False),
     Column("callback_requested", Boolean, nullable=False),
+    Column("handoff", Boolean, nullable=False),
     Column("fallback_hit", Boolean, nullable=False),
+    Column("fallback_loop", Boolean, nullable=False),
     # The lowest intent confidence of any user message; "low confidence" compares this
     # with the configured threshold when filtering, so changing it needs no re-index.
     Column("min_confidence", Float),
@@ -128,6 +137,10 @@ conversations = Table(
     # still in it. "Abandoned" is this plus no activity for a while, decided when
     # filtering.
     Column("form_open", Boolean, nullable=False),
+    # Where the visitor left an unfinished form: "advice_form.sector".
+    Column("dropoff_question", String(160)),
+    # Rasa's id of the model that answered the first message.
+    Column("model_id", String(64)),
     Column("first_message", String(200)),
     # The user messages, lower-cased without accents, for the full-text search.
     Column("search_text", Text, nullable=False),
@@ -135,7 +148,42 @@ conversations = Table(
     Column("last_event_id", Integer, nullable=False),
     Index("ix_console_conversations_activity", "last_activity", "conversation_id"),
     Index("ix_console_conversations_started", "started_at"),
+    # The dashboard's filters on a channel or a model, within a period.
+    Index("ix_console_conversations_channel", "channel", "started_at"),
+    Index("ix_console_conversations_model", "model_id", "started_at"),
 )
+
+# Per conversation: how often each FAQ was answered ("faq", key) and each form question
+# asked ("asked") and asked again right after itself ("reasked", "advice_form.sector").
+conversation_counts = Table(
+    "console_conversation_counts",
+    console_metadata,
+    Column("conversation_id", String(255), primary_key=True),
+    Column("kind", String(16), primary_key=True),
+    Column("name", String(128), primary_key=True),
+    Column("count", Integer, nullable=False),
+)
+
+# The visitors' messages the assistant did not understand, for the dashboard's list of
+# missed questions and labelling them. Visitor text: erased with the conversation.
+missed_messages = Table(
+    "console_missed_messages",
+    console_metadata,
+    Column("conversation_id", String(255), primary_key=True),
+    # The id of the user event in Rasa's tracker store.
+    Column("event_id", Integer, primary_key=True),
+    Column("text", Text, nullable=False),
+    # Lower case without accents and punctuation: how messages are grouped.
+    Column("normalised", String(200), nullable=False),
+    Column("intent", String(128)),
+    Column("confidence", Float),
+)
+
+# Tables derived from the tracker store alone: rebuilt from it when their layout changes.
+INDEX_TABLES = (conversations, conversation_counts, missed_messages)
+# Raise when the index tables or what is read into them change: every console then
+# re-indexes the tracker store once.
+INDEX_VERSION = 2
 
 reviews = Table(
     "console_reviews",
@@ -176,6 +224,17 @@ sync_state = Table(
 )
 
 
+# The version of the index tables in this database (one row, name "index").
+schema_versions = Table(
+    "console_schema",
+    console_metadata,
+    Column("name", String(32), primary_key=True),
+    Column("version", Integer, nullable=False),
+)
+INDEX_SCHEMA = "index"
+# The sync_state row of the indexer's watermark (cyberbot.console.indexer).
+TRACKER_SYNC = "tracker_events"
+
 _prepared: set[int] = set()
 
 
@@ -184,5 +243,45 @@ def get_console_engine(url: str | None = None) -> Engine:
     engine = get_engine(url)
     if id(engine) not in _prepared:
         console_metadata.create_all(engine)
+        upgrade_index(engine)
         _prepared.add(id(engine))
     return engine
+
+
+def upgrade_index(engine: Engine) -> bool:
+    """Rebuild the index tables when they are of another INDEX_VERSION; True if it did.
+
+    They hold nothing but what the indexer reads from the tracker store, so they are
+    emptied (and their layout renewed) and the watermark is reset: the indexer then reads
+    every conversation again. Reviews and corrections are kept. Of several processes
+    starting at once, the one that moves the version number does the rebuild.
+    """
+    with engine.begin() as connection:
+        stored = connection.execute(
+            select(schema_versions.c.version).where(schema_versions.c.name == INDEX_SCHEMA)
+        ).scalar()
+    if stored == INDEX_VERSION:
+        return False
+    try:
+        with engine.begin() as connection:
+            if stored is None:
+                connection.execute(
+                    insert(schema_versions).values(name=INDEX_SCHEMA, version=INDEX_VERSION)
+                )
+            else:
+                claimed = connection.execute(
+                    update(schema_versions)
+                    .where(schema_versions.c.name == INDEX_SCHEMA,
+                           schema_versions.c.version == stored)
+                    .values(version=INDEX_VERSION)
+                ).rowcount
+                if claimed != 1:
+                    return False
+    except IntegrityError:
+        return False  # another process has just claimed it
+    for table in reversed(INDEX_TABLES):
+        table.drop(engine, checkfirst=True)
+    console_metadata.create_all(engine, tables=list(INDEX_TABLES))
+    with engine.begin() as connection:
+        connection.execute(delete(sync_state).where(sync_state.c.name == TRACKER_SYNC))
+    return True

@@ -6,7 +6,7 @@ value plain text, and the Content-Security-Policy forbids scripts altogether.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -16,6 +16,7 @@ from sanic import response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from cyberbot.console.charts import data_value
 from cyberbot.console.outcomes import OUTCOME_TAGS
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -42,6 +43,32 @@ def percentage(value: float | None) -> str:
     return "" if value is None else f"{round(value * 100)}%"
 
 
+def dutch_day(value: datetime) -> str:
+    """27-11-2026: the Dutch day of a moment."""
+    return value.astimezone(LOCAL_ZONE).strftime("%d-%m-%Y")
+
+
+def nl_number(value: int) -> str:
+    """12345 -> "12.345"."""
+    return f"{value:,}".replace(",", ".")
+
+
+def nl_percent(rate: float | None) -> str:
+    """0.4567 -> "45,7%"; None (nothing to divide by) -> "n.v.t."."""
+    if rate is None:
+        return "n.v.t."
+    return f"{rate * 100:.1f}%".replace(".", ",")
+
+
+_MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
+           "september", "oktober", "november", "december")
+
+
+def dutch_date(day: date) -> str:
+    """ "27 november 2026"."""
+    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
+
+
 def _environment() -> Environment:
     environment = Environment(
         loader=FileSystemLoader(TEMPLATES),
@@ -51,6 +78,10 @@ def _environment() -> Environment:
     )
     environment.filters["nltime"] = dutch_time
     environment.filters["pct"] = percentage
+    environment.filters["nlnumber"] = nl_number
+    environment.filters["nldate"] = dutch_date
+    environment.filters["nlday"] = dutch_day
+    environment.filters["datavalue"] = data_value
     environment.globals["outcome_tags"] = OUTCOME_TAGS
     return environment
 

@@ -12,6 +12,8 @@ LOW_CONFIDENCE_VARIABLE = "CYBERBOT_LOW_CONFIDENCE"
 ABANDONED_VARIABLE = "CYBERBOT_ABANDONED_AFTER_MINUTES"
 SECURE_COOKIE_VARIABLE = "CYBERBOT_CONSOLE_SECURE_COOKIE"
 ENDPOINTS_VARIABLE = "CYBERBOT_ENDPOINTS"
+# The models folder the model gate keeps (cyberbot.model_gate): names for model ids.
+MODELS_DIR_VARIABLE = "CYBERBOT_MODELS_DIR"
 
 
 class SettingsError(ValueError):
@@ -30,6 +32,7 @@ class ConsoleSettings:
     secure_cookie: bool = True
     endpoints: Path = Path("endpoints.yml")
     project_root: Path = Path(".")
+    models_dir: Path = Path("models")
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> ConsoleSettings:
@@ -49,6 +52,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> ConsoleSettings:
         abandoned_after=timedelta(minutes=minutes),
         secure_cookie=secure in {"1", "true"},
         endpoints=Path(environ.get(ENDPOINTS_VARIABLE) or defaults.endpoints),
+        models_dir=Path(environ.get(MODELS_DIR_VARIABLE) or defaults.models_dir),
     )
 
 

@@ -49,11 +49,12 @@ def leads_csv(records: Sequence[dict[str, Any]]) -> str:
             {f"profile_{key}": (record.get("profile") or {}).get(key) for key in profile_keys}
         )
         row["recommendation"] = ",".join(record.get("recommendation") or [])
-        writer.writerow({key: _cell(row.get(key)) for key in header})
+        writer.writerow({key: spreadsheet_cell(row.get(key)) for key in header})
     return buffer.getvalue()
 
 
-def _cell(value: Any) -> str:
+def spreadsheet_cell(value: Any) -> str:
+    """A value as one CSV cell that a spreadsheet shows as text and never runs."""
     if value is None:
         return ""
     if isinstance(value, bool):

@@ -43,8 +43,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection, Engine
 
 from cyberbot.channels.whatsapp.store import forget_conversations as forget_whatsapp_rows
-from cyberbot.console.models import audit_log, corrections, reviews
-from cyberbot.console.models import conversations as console_conversations
+from cyberbot.console.models import INDEX_TABLES, audit_log, corrections, reviews
 from cyberbot.leads.contact import check_phone
 from cyberbot.leads.models import leads, outbox
 
@@ -219,7 +218,7 @@ def _delete_console_rows(connection: Connection, conversation_ids: set[str]) -> 
         return 0
     present = set(inspect(connection).get_table_names())
     deleted = 0
-    for table in (console_conversations, reviews, corrections):
+    for table in (*INDEX_TABLES, reviews, corrections):
         if table.name in present:
             deleted += connection.execute(
                 delete(table).where(table.c.conversation_id.in_(conversation_ids))

@@ -24,6 +24,7 @@ def test_every_action_has_a_dutch_label() -> None:
         "view_lead",
         "export_leads",
         "export_review",
+        "export_stats",
         "lead_status",
         "forget",
         "operator_added",

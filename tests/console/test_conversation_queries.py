@@ -54,10 +54,13 @@ def add_row(engine: Engine, conversation_id: str, last_activity: datetime, **val
         "last_activity": last_activity,
         "turns": 1,
         "faq_answered": False,
+        "advice_started": False,
         "advice_given": False,
         "quote_requested": False,
         "callback_requested": False,
+        "handoff": False,
         "fallback_hit": False,
+        "fallback_loop": False,
         "min_confidence": 0.9,
         "form_open": False,
         "first_message": "hallo",
@@ -97,10 +100,13 @@ def indexed(tmp_path: Path, console_engine: Engine) -> Engine:
     [
         ({"faq_answered"}, {"conv-faq", "conv-low_confidence", "conv-html"}),
         ({"advice_given"}, {"conv-advice"}),
+        ({"advice_started"}, {"conv-advice", "conv-abandoned"}),
         ({"quote_requested"}, {"conv-quote"}),
         ({"callback_requested"}, {"conv-callback"}),
-        ({"fallback_hit"}, {"conv-fallback"}),
-        ({"low_confidence"}, {"conv-fallback", "conv-low_confidence"}),
+        ({"fallback_hit"}, {"conv-fallback", "conv-fallback_loop"}),
+        ({"fallback_loop"}, {"conv-fallback_loop"}),
+        ({"handoff"}, {"conv-handoff"}),
+        ({"low_confidence"}, {"conv-fallback", "conv-low_confidence", "conv-fallback_loop"}),
         ({"abandoned"}, {"conv-abandoned"}),
         ({"faq_answered", "low_confidence"}, {"conv-low_confidence"}),
         ({"advice_given", "quote_requested"}, set()),
@@ -118,16 +124,18 @@ def test_each_item_carries_its_tags_in_order(indexed: Engine) -> None:
 
     assert tags == {
         "conv-faq": ("faq_answered",),
-        "conv-advice": ("advice_given",),
+        "conv-advice": ("advice_started", "advice_given"),
         "conv-quote": ("quote_requested",),
         "conv-callback": ("callback_requested",),
         "conv-fallback": ("fallback_hit", "low_confidence"),
         "conv-low_confidence": ("faq_answered", "low_confidence"),
-        "conv-abandoned": ("abandoned",),
+        "conv-abandoned": ("advice_started", "abandoned"),
         "conv-html": ("faq_answered",),
+        "conv-handoff": ("handoff",),
+        "conv-fallback_loop": ("fallback_hit", "fallback_loop", "low_confidence"),
     }
     assert page.total == len(KINDS)
-    assert page.items[0].conversation_id == "conv-html"
+    assert page.items[0].conversation_id == f"conv-{list(KINDS)[-1]}"
 
 
 def test_the_thresholds_are_settings(indexed: Engine) -> None:
@@ -143,7 +151,7 @@ def test_the_thresholds_are_settings(indexed: Engine) -> None:
         "conv-abandoned"
     ]
     assert get_summary(indexed, "conv-abandoned", **{**SETTINGS, "now": just_after}) == (
-        replace(summary, tags=())
+        replace(summary, tags=("advice_started",))
     )
 
 

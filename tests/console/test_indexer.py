@@ -15,8 +15,17 @@ from sqlalchemy.engine import Engine
 
 from cyberbot.console import indexer
 from cyberbot.console.indexer import sync_conversations
-from cyberbot.console.models import conversations, sync_state
-from cyberbot.console.outcomes import summarise
+from cyberbot.console.models import (
+    INDEX_VERSION,
+    conversation_counts,
+    conversations,
+    get_console_engine,
+    missed_messages,
+    schema_versions,
+    sync_state,
+    upgrade_index,
+)
+from cyberbot.privacy.forget import forget
 from cyberbot.tracker_events import events, load_events
 from tests.console.tracker_fixtures import (
     DEFAULT_START,
@@ -26,6 +35,7 @@ from tests.console.tracker_fixtures import (
     event_row,
     fallback_conversation,
     faq_conversation,
+    summarise,
     write_events,
 )
 
@@ -269,3 +279,84 @@ def test_a_conversation_erased_while_being_indexed_does_not_come_back(
 def test_the_batch_size_must_be_positive(tracker_engine: Engine, console_engine: Engine) -> None:
     with pytest.raises(ValueError, match="batch_size"):
         sync_conversations(tracker_engine, console_engine, batch_size=0)
+
+
+def details(console_engine: Engine) -> tuple[set[tuple[Any, ...]], set[tuple[Any, ...]]]:
+    """(conversation, kind, name, count) and (conversation, event, text) rows."""
+    with console_engine.connect() as connection:
+        counts = {tuple(row) for row in connection.execute(select(conversation_counts))}
+        missed = {
+            (row.conversation_id, row.event_id, row.text)
+            for row in connection.execute(select(missed_messages))
+        }
+    return counts, missed
+
+
+def test_counts_and_missed_messages_follow_the_conversation(
+    tracker_engine: Engine, console_engine: Engine
+) -> None:
+    ids = write_events(tracker_engine, "conv-1", fallback_conversation())
+    write_events(tracker_engine, "conv-2", faq_conversation())
+    sync_conversations(tracker_engine, console_engine, now=NOW)
+
+    counts, missed = details(console_engine)
+    assert counts == {("conv-2", "faq", "kosten", 1)}
+    assert missed == {("conv-1", ids[3], "blabla qwerty")}
+
+    # The visitor goes on: the conversation's details are read anew, not added twice.
+    more = faq_conversation(DEFAULT_START + timedelta(minutes=5))[3:]
+    write_events(tracker_engine, "conv-1", more)
+    write_events(tracker_engine, "conv-2", more)
+    sync_conversations(tracker_engine, console_engine, now=NOW)
+
+    counts, missed = details(console_engine)
+    assert counts == {("conv-1", "faq", "kosten", 1), ("conv-2", "faq", "kosten", 2)}
+    assert missed == {("conv-1", ids[3], "blabla qwerty")}
+
+
+def test_an_erased_conversation_loses_its_details(
+    tracker_engine: Engine, console_engine: Engine
+) -> None:
+    write_events(tracker_engine, "conv-1", fallback_conversation())
+    write_events(tracker_engine, "conv-2", faq_conversation())
+    sync_conversations(tracker_engine, console_engine, now=NOW)
+
+    forget("conv-1", console_engine, tracker_engine)
+
+    assert set(stored(console_engine)) == {"conv-2"}
+    assert details(console_engine) == ({("conv-2", "faq", "kosten", 1)}, set())
+
+
+def test_an_index_of_an_older_version_is_rebuilt(
+    tracker_engine: Engine, console_engine: Engine
+) -> None:
+    write_all_kinds(tracker_engine)
+    sync_conversations(tracker_engine, console_engine, now=NOW)
+    with console_engine.begin() as connection:
+        connection.execute(update(schema_versions).values(version=INDEX_VERSION - 1))
+        connection.execute(update(conversations).values(turns=99))
+
+    assert upgrade_index(console_engine)
+    assert not upgrade_index(console_engine)
+
+    assert stored(console_engine) == {}
+    assert sync_conversations(tracker_engine, console_engine, now=NOW) == len(KINDS)
+    assert {row["turns"] for row in stored(console_engine).values()} != {99}
+
+
+def test_an_index_of_the_old_layout_gets_the_new_one(tmp_path: Path) -> None:
+    """A database from before the index had a version: its table lacks columns."""
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    old = create_engine(url, future=True)
+    with old.begin() as connection:
+        connection.exec_driver_sql(
+            "CREATE TABLE console_conversations (conversation_id VARCHAR(255) PRIMARY KEY)"
+        )
+        connection.exec_driver_sql("INSERT INTO console_conversations VALUES ('conv-old')")
+    old.dispose()
+
+    engine = get_console_engine(url)
+
+    with engine.connect() as connection:
+        assert connection.execute(select(conversations)).all() == []
+        assert connection.execute(select(schema_versions.c.version)).scalar() == INDEX_VERSION

@@ -8,15 +8,22 @@ from typing import Any
 
 import pytest
 
-from cyberbot.console.outcomes import OUTCOME_TAGS, ConversationSummary, summarise
+from cyberbot.console.outcomes import (
+    OUTCOME_TAGS,
+    ConversationFacts,
+    ConversationSummary,
+    read_conversation,
+)
 from cyberbot.tracker_events import TrackerEvent
 from tests.console.tracker_fixtures import (
     DEFAULT_START,
     HTML_TEXT,
     KINDS,
+    MODEL_METADATA,
     ConversationBuilder,
     abandoned_form_conversation,
     faq_conversation,
+    summarise,
 )
 
 FLAGS = ("faq_answered", "advice_given", "quote_requested", "callback_requested", "fallback_hit")
@@ -39,10 +46,14 @@ def raised_flags(summary: ConversationSummary) -> set[str]:
 def test_the_tags_in_order_with_dutch_labels() -> None:
     assert list(OUTCOME_TAGS.items()) == [
         ("faq_answered", "FAQ beantwoord"),
+        ("advice_started", "Advies gestart"),
         ("advice_given", "Advies gegeven"),
         ("quote_requested", "Offerte aangevraagd"),
         ("callback_requested", "Terugbelverzoek"),
+        ("lead_delivered", "Afgeleverd"),
+        ("handoff", "Live gesprek"),
         ("fallback_hit", "Niet begrepen"),
+        ("fallback_loop", "Herhaald niet begrepen"),
         ("low_confidence", "Lage zekerheid"),
         ("abandoned", "Formulier afgebroken"),
     ]
@@ -79,12 +90,17 @@ def test_the_facts_of_a_conversation() -> None:
         last_activity=DEFAULT_START + timedelta(seconds=len(conversation)),
         turns=1,
         faq_answered=True,
+        advice_started=False,
         advice_given=False,
         quote_requested=False,
         callback_requested=False,
+        handoff=False,
         fallback_hit=False,
+        fallback_loop=False,
         min_confidence=0.98,
         form_open=False,
+        dropoff_question=None,
+        model_id=MODEL_METADATA["model_id"],
         first_message="Wat kost een Cyberverzekering?",
         search_text="wat kost een cyberverzekering?",
         last_event_id=40 + len(conversation) - 1,
@@ -274,3 +290,156 @@ def test_unreadable_values_are_ignored() -> None:
     assert summary.started_at == summary.last_activity
     assert (summary.turns, summary.min_confidence, summary.channel) == (3, None, None)
     assert summary.last_event_id == 6
+
+
+def facts_of(builder: ConversationBuilder) -> ConversationFacts:
+    facts = read_conversation("conv", tracked(builder.events))
+    assert facts is not None
+    return facts
+
+
+def test_advice_started_when_the_advice_form_starts() -> None:
+    assert summary_of(KINDS["advice"]()).advice_started
+    assert summary_of(abandoned_form_conversation()).advice_started
+    assert not summary_of(KINDS["quote"]()).advice_started
+
+
+@pytest.mark.parametrize(
+    ("values", "handoff"),
+    [(["waiting"], True), (["waiting", "active", "closed"], True), (["active"], False),
+     (["withdrawn"], False), ([None], False)],
+)
+def test_a_handoff_is_a_request_for_a_live_operator(values: list[Any], handoff: bool) -> None:
+    builder = ConversationBuilder().session_start().user("mens graag", "request_human")
+    for value in values:
+        builder.slot("handoff", value)
+
+    assert summary_of(builder.events).handoff is handoff
+
+
+def miss(builder: ConversationBuilder, text: str = "qwerty") -> ConversationBuilder:
+    return builder.user(text, "nlu_fallback", 0.3).action("action_fallback").listen()
+
+
+def hit(builder: ConversationBuilder) -> ConversationBuilder:
+    return builder.user("hallo", "greet", 0.99).action("utter_greet").listen()
+
+
+def test_two_misses_in_a_row_make_a_fallback_loop() -> None:
+    looped = miss(miss(ConversationBuilder().session_start()))
+    apart = miss(hit(miss(ConversationBuilder().session_start())))
+    new_session = miss(miss(ConversationBuilder().session_start()).session_start())
+
+    assert summary_of(looped.events).fallback_loop
+    assert not summary_of(apart.events).fallback_loop
+    assert summary_of(apart.events).fallback_hit
+    assert not summary_of(new_session.events).fallback_loop
+
+
+def test_a_fallback_action_after_a_recognised_intent_is_a_miss() -> None:
+    builder = ConversationBuilder().session_start()
+    builder.user("iets vaags", "faq", 0.5).action("action_default_fallback").listen()
+    builder.user("nog iets vaags", "inform", 0.5).action("action_fallback").listen()
+
+    facts = facts_of(builder)
+
+    assert facts.summary.fallback_loop
+    assert [(m.text, m.intent) for m in facts.missed] == [
+        ("iets vaags", "faq"),
+        ("nog iets vaags", "inform"),
+    ]
+
+
+def test_the_missed_messages_with_what_was_predicted() -> None:
+    builder = ConversationBuilder().session_start()
+    miss(builder, "Kan ik met BITCOIN betalen?!")
+    hit(builder)
+    miss(builder, "   ")
+
+    facts = facts_of(builder)
+
+    assert len(facts.missed) == 1
+    message = facts.missed[0]
+    assert (message.text, message.normalised) == (
+        "Kan ik met BITCOIN betalen?!",
+        "kan ik met bitcoin betalen",
+    )
+    assert (message.intent, message.confidence) == ("nlu_fallback", 0.3)
+    assert message.event_id == 4  # after the three events of the session start
+
+
+def test_faq_answers_are_counted_per_key() -> None:
+    builder = ConversationBuilder().session_start()
+    builder.bot("A", "utter_faq/kosten").bot("B", "utter_faq/kosten").bot("C", "utter_faq/dekking")
+    builder.bot("D", "utter_greet")
+
+    assert facts_of(builder).counts == {("faq", "kosten"): 2, ("faq", "dekking"): 1}
+
+
+def test_form_questions_asked_and_asked_again() -> None:
+    builder = ConversationBuilder().session_start()
+    builder.action("advice_form").loop("advice_form")
+    builder.ask("sector", "Sector?").user("weet ik niet", "inform", 0.5)
+    builder.ask("sector", "Sector?").user("bakkerij", "inform")
+    builder.slot("sector", "horeca").ask("employees", "Medewerkers?")
+    builder.user("stop", "stop").action("action_stop_form").loop(None)
+    # Started again: its first question is no re-ask.
+    builder.action("advice_form").loop("advice_form").ask("employees", "Medewerkers?")
+
+    facts = facts_of(builder)
+
+    assert facts.counts == {
+        ("asked", "advice_form.sector"): 2,
+        ("reasked", "advice_form.sector"): 1,
+        ("asked", "advice_form.employees"): 2,
+    }
+    assert facts.summary.dropoff_question == "advice_form.employees"
+
+
+def test_requested_slot_outside_a_form_is_no_question() -> None:
+    builder = ConversationBuilder().session_start().slot("requested_slot", "sector")
+
+    assert facts_of(builder).counts == {}
+
+
+@pytest.mark.parametrize(
+    ("kind", "dropoff"),
+    [("abandoned", "advice_form.sector"), ("advice", None), ("quote", None), ("faq", None)],
+)
+def test_where_the_visitor_left_a_form(kind: str, dropoff: str | None) -> None:
+    assert summary_of(KINDS[kind]()).dropoff_question == dropoff
+
+
+def test_the_latest_question_of_the_open_forms_is_the_dropoff() -> None:
+    builder = ConversationBuilder().session_start()
+    builder.action("advice_form").loop("advice_form").ask("revenue", "Omzet?")
+    builder.loop("callback_form").ask("contact_name", "Naam?").loop(None)
+    started_only = ConversationBuilder().session_start().loop("quote_form")
+
+    assert summary_of(builder.events).dropoff_question == "callback_form.contact_name"
+    assert summary_of(started_only.events).dropoff_question == "quote_form"
+
+
+def test_the_model_is_that_of_the_first_message() -> None:
+    builder = ConversationBuilder().session_start().user("hoi", "greet")
+    builder.events[-2]["metadata"]["model_id"] = "first-model"
+    builder.user("nog eens", "greet")
+    builder.events[-2]["metadata"]["model_id"] = "second-model"
+
+    assert summary_of(builder.events).model_id == "first-model"
+    assert summary_of(ConversationBuilder().session_start().events).model_id is None
+
+
+def test_an_faq_question_without_a_sure_answer_is_a_miss_and_an_answer_is_not() -> None:
+    builder = ConversationBuilder().session_start()
+    builder.user("en hoe zit het daarmee", "faq", 0.4).action("action_answer_faq")
+    builder.bot("Bedoelt u een van deze onderwerpen?", "utter_faq_clarify").listen()
+    builder.user("wat kost dat", "faq", 0.3).action("action_answer_faq")
+    builder.bot("Daar heb ik geen zeker antwoord op.", "utter_faq_unknown").listen()
+    builder.user("wat kost een cyberverzekering", "faq", 0.98).action("action_answer_faq")
+    builder.bot("De premie hangt af van ...", "utter_faq/kosten").listen()
+
+    facts = facts_of(builder)
+
+    assert [m.text for m in facts.missed] == ["en hoe zit het daarmee", "wat kost dat"]
+    assert facts.summary.fallback_loop and facts.summary.faq_answered

@@ -18,7 +18,8 @@ from uuid import uuid4
 from sqlalchemy import create_engine, insert
 from sqlalchemy.engine import Engine
 
-from cyberbot.tracker_events import events, tracker_metadata
+from cyberbot.console.outcomes import ConversationSummary, read_conversation
+from cyberbot.tracker_events import TrackerEvent, events, tracker_metadata
 
 Event = dict[str, Any]
 
@@ -46,6 +47,20 @@ def event_row(sender_id: str, event: Event) -> dict[str, Any]:
         "action_name": event.get("name"),
         "data": json.dumps(event),
     }
+
+
+def summarise(conversation_id: str, events: Sequence[TrackerEvent]) -> ConversationSummary | None:
+    """The index row of the events (None when there is nothing to summarise)."""
+    facts = read_conversation(conversation_id, events)
+    return facts.summary if facts is not None else None
+
+
+def with_model(conversation: list[Event], model_id: str) -> list[Event]:
+    """The events as served by the model ``model_id`` (Rasa adds it to their metadata)."""
+    for event in conversation:
+        if "metadata" in event:
+            event["metadata"] = {**event["metadata"], "model_id": model_id}
+    return conversation
 
 
 def write_events(engine: Engine, sender_id: str, conversation: Iterable[Event]) -> list[int]:
@@ -330,6 +345,29 @@ def html_conversation(start: datetime = DEFAULT_START, channel: str = "socketio"
     )
 
 
+def handoff_conversation(start: datetime = DEFAULT_START, channel: str = "rest") -> list[Event]:
+    """A visitor handed to a live operator: issue 15's slot ``handoff`` goes from
+    "waiting" to "active" to "closed"."""
+    builder = ConversationBuilder(start, channel).session_start()
+    builder.user("Kan ik nu iemand spreken?", "request_human", 0.97)
+    builder.slot("handoff", "waiting")
+    builder.bot("Ik zoek een medewerker voor u.", "utter_handoff_waiting").listen()
+    builder.slot("handoff", "active").slot("handoff", "closed")
+    return builder.events
+
+
+def fallback_loop_conversation(
+    start: datetime = DEFAULT_START, channel: str = "rest"
+) -> list[Event]:
+    """Two messages in a row not understood: the assistant offers a person."""
+    builder = ConversationBuilder(start, channel).session_start()
+    builder.user("Dekt dat mijn kassasysteem?", "nlu_fallback", 0.38).action("action_fallback")
+    builder.bot("Dat begreep ik niet helemaal.", "utter_default").listen()
+    builder.user("mijn kassa systeem dus", "nlu_fallback", 0.31).action("action_fallback")
+    builder.bot("Wilt u een adviseur spreken?", "utter_offer_human").listen()
+    return builder.events
+
+
 # Each kind of conversation the console tells apart, by a short name.
 KINDS: dict[str, Callable[..., list[Event]]] = {
     "faq": faq_conversation,
@@ -340,4 +378,6 @@ KINDS: dict[str, Callable[..., list[Event]]] = {
     "low_confidence": low_confidence_conversation,
     "abandoned": abandoned_form_conversation,
     "html": html_conversation,
+    "handoff": handoff_conversation,
+    "fallback_loop": fallback_loop_conversation,
 }

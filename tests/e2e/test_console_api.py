@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import requests
@@ -65,3 +67,29 @@ def test_real_conversations_appear_with_their_outcomes(
     assert mine["contact_phone"] == "+324******56"
     full = api(site, f"leads/{reference.group(0)}", token).json()
     assert full["contact_phone"] == "+32470123456"
+
+
+def test_the_stats_count_real_conversations_per_served_model(
+    bot: BotServers, site: Site, token: str
+) -> None:
+    """Rasa 3.6 writes the serving model's id into the events' metadata: the stats split
+    real conversations by it."""
+    status = requests.get(f"{bot.url}/status", params={"token": bot.token}, timeout=30).json()
+    sender = f"e2e-stats-{uuid.uuid4().hex[:8]}"
+    bot.say(sender, "Is een cyberverzekering verplicht?")
+    bot.say(sender, "blablabla qwertyuiop")
+    today = datetime.now(ZoneInfo("Europe/Amsterdam")).date()
+    period = {"from": today.isoformat(), "to": (today + timedelta(days=1)).isoformat()}
+
+    assert api(site, "stats", None, **period).status_code == 401
+    stats = api(site, "stats", token, **period).json()
+
+    assert stats["conversations"] >= 1 and stats["faq_answered"] >= 1
+    assert stats["not_understood"] >= 1
+    models = {entry["model_id"]: entry for entry in stats["by_model"]}
+    assert status["model_id"] in models
+    assert models[status["model_id"]]["conversations"] >= 1
+    # The conversation list counts the same not-understood conversations that day.
+    listed = api(site, "conversations", token, tag="fallback_hit", limit="1",
+                 **{"from": today.isoformat(), "to": today.isoformat()}).json()
+    assert listed["total"] == stats["not_understood"]
