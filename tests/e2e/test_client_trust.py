@@ -240,6 +240,7 @@ def test_the_api_token_is_on_no_command_line_and_in_no_log(bot: BotServers) -> N
 def test_contact_details_typed_before_consent_are_never_used(bot: BotServers) -> None:
     sender = "consent-first"
     bot.say(sender, "Ik wil een offerte")
+    bot.say(sender, "Nederland")
     bot.say(sender, "webshop, mail me op jan@pixelwerk.nl")
     bot.say(sender, "12 medewerkers, bel 0612345678")
     bot.say(sender, "1 miljoen")
@@ -264,7 +265,8 @@ def test_a_consent_covers_one_request_and_refusing_it_keeps_nothing(bot: BotServ
     assert bot.tracker(rest_conversation(sender))["slots"]["contact_name"] == "Piet Bakker"
     bot.say(sender, "stop")
     said = ""
-    for message in ("/request_quote", "bouwbedrijf", "8", "600.000 euro", "Hiscox"):
+    for message in ("/request_quote", "België", "bouwbedrijf", "8", "600.000 euro",
+                    "Hiscox"):
         said = " ".join(str(r.get("text")) for r in bot.say(sender, message))
     # The call-back's consent does not cover a quote: asked again, the name forgotten.
     assert "toestemming" in said
