@@ -64,6 +64,13 @@ def test_suspect_messages_become_nlu_fallback(screen: InputScreen, text: str, is
     assert message.get("intent_ranking")[0]["name"] == "nlu_fallback"
 
 
+def test_unknown_words_are_left_to_a_very_sure_classifier(screen: InputScreen) -> None:
+    [sure, unsure] = screen.process([predicted("hallooo", confidence=0.95),
+                                     predicted("qwzx plork", confidence=0.6)])
+    assert issue_of(sure) is None and sure.get("intent")["name"] == "greet"
+    assert issue_of(unsure) == "unknown_words"
+
+
 def test_words_learnt_in_training_count_as_known(screen: InputScreen) -> None:
     [message] = screen.process([predicted("ransomware", intent="faq")])
     assert issue_of(message) is None
@@ -123,10 +130,13 @@ def tokenized(words: int) -> Message:
 def test_the_token_budget_bounds_what_the_classifiers_see(tmp_path: Path) -> None:
     from cyberbot.nlu.token_budget import TokenBudget
 
-    budget = TokenBudget.create({"max_tokens": 5}, storage(tmp_path), Resource("b"), CONTEXT)
+    budget = TokenBudget.create({"max_tokens": 5, "head_tokens": 2}, storage(tmp_path),
+                                Resource("b"), CONTEXT)
     long, short = tokenized(2000), tokenized(3)
     budget.process([long, short])
-    assert [token.text for token in long.get("text_tokens")] == [f"woord{n}" for n in range(5)]
+    # the opening and the end, where a visitor who gives context first asks the question
+    assert [token.text for token in long.get("text_tokens")] == [
+        "woord0", "woord1", "woord1997", "woord1998", "woord1999"]
     assert len(short.get("text_tokens")) == 3
     assert long.get("text").endswith("woord1999")  # the text itself stays whole
     training = TrainingData([tokenized(9)])
@@ -134,3 +144,105 @@ def test_the_token_budget_bounds_what_the_classifiers_see(tmp_path: Path) -> Non
     assert len(training.training_examples[0].get("text_tokens")) == 5
     with pytest.raises(ValueError, match="max_tokens"):
         TokenBudget(0)
+    with pytest.raises(ValueError, match="head_tokens"):
+        TokenBudget(5, head_tokens=6)
+    head_only = TokenBudget(3, head_tokens=3)
+    message = tokenized(10)
+    head_only.process([message])
+    assert [token.text for token in message.get("text_tokens")] == ["woord0", "woord1", "woord2"]
+
+
+# --- the label classifier, the sentence features and the insurer names ---------------
+
+LABELLED = {
+    ("faq", "faq/kosten"): ["wat kost een cyberverzekering", "hoe duur is zo'n polis",
+                            "wat is de premie per jaar", "hoeveel betaal ik ervoor"],
+    ("faq", "faq/verplicht"): ["is een cyberverzekering verplicht", "moet ik verplicht verzekeren",
+                               "is het wettelijk verplicht", "bestaat er een verzekeringsplicht"],
+    ("greet", None): ["hallo", "goedemorgen", "hoi", "goeiedag"],
+}
+
+
+def labelled_data() -> TrainingData:
+    messages = []
+    for (intent, key), texts in LABELLED.items():
+        for text in texts:
+            data = {"text": text, "intent": intent}
+            if key:
+                data["intent_response_key"] = key
+            messages.append(Message(data=data))
+    return TrainingData(messages)
+
+
+def featurised(messages: list[Message]) -> list[Message]:
+    from cyberbot.nlu.sentence_features import SentenceFeatures
+
+    SentenceFeatures("sentence").process(messages)
+    return messages
+
+
+def test_sentence_features_carry_meaning_beyond_the_words() -> None:
+    from cyberbot.nlu.sentence_features import embed
+
+    price, dear, hello = embed(["wat kost een cyberverzekering",
+                                "hoe duur is zo'n polis", "goedemorgen"])
+    assert price.shape == (384,) and abs(float(price @ price) - 1.0) < 1e-3
+    assert float(price @ dear) > float(price @ hello)
+    assert embed([]).shape == (0, 384)
+
+
+def test_the_label_classifier_predicts_intent_and_faq_key_in_rasa_shapes(
+    tmp_path: Path,
+) -> None:
+    from cyberbot.nlu.label_classifier import LabelClassifier
+
+    model_storage, resource = storage(tmp_path), Resource("labels")
+    config = {**LabelClassifier.get_default_config(), "calibration_folds": 2}
+    data = labelled_data()
+    featurised(data.training_examples)
+    LabelClassifier.create(config, model_storage, resource, CONTEXT).train(data)
+    classifier = LabelClassifier.load(config, model_storage, resource, CONTEXT)
+
+    question, greeting = featurised(
+        [Message(data={"text": "hoeveel kost zo'n verzekering?"}),
+         Message(data={"text": "goeiemorgen"})])
+    classifier.process([question, greeting])
+
+    assert question.get("intent")["name"] == "faq"
+    ranking = question.get("intent_ranking")
+    assert [item["name"] for item in ranking] == ["faq", "greet"]
+    assert sum(item["confidence"] for item in ranking) == pytest.approx(1.0)
+    selection = question.get("response_selector")
+    assert selection["all_retrieval_intents"] == ["faq"]
+    response = selection["faq"]["response"]
+    assert response["intent_response_key"] == "faq/kosten"
+    assert response["utter_action"] == "utter_faq/kosten"
+    keys = selection["faq"]["ranking"]
+    assert sum(item["confidence"] for item in keys) == pytest.approx(1.0)
+    assert greeting.get("intent")["name"] == "greet"
+
+
+def test_without_a_trained_model_the_classifier_leaves_messages_alone(tmp_path: Path) -> None:
+    from cyberbot.nlu.label_classifier import LabelClassifier
+
+    classifier = LabelClassifier.load(LabelClassifier.get_default_config(), storage(tmp_path),
+                                      Resource("missing"), CONTEXT)
+    message = Message(data={"text": "hallo"})
+    classifier.process([message])
+    assert message.get("intent") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [("Ik twijfel tussen Hiscox en AIG", [("hiscox", "Hiscox"), ("aig", "AIG")]),
+     ("wat biedt hiscocks?", [("hiscox", "hiscocks")]),
+     ("CyberEdge of Chubb?", [("aig", "CyberEdge"), ("chubb", "Chubb")]),
+     ("geen voorkeur", []), ("/ask_insurer", [])],
+)
+def test_insurer_names_become_entities_with_their_spans(text: str, found: list[Any]) -> None:
+    from cyberbot.nlu.insurer_names import InsurerNames
+
+    message = Message(data={"text": text})
+    InsurerNames().process([message])
+    entities = message.get("entities") or []
+    assert [(e["value"], text[e["start"]:e["end"]]) for e in entities] == found

@@ -38,13 +38,16 @@ INTERRUPTING_INTENTS = frozenset(
         "ask_insurer",
         "bot_challenge",
         "out_of_scope",
+        "other_insurance",
         "stop",
         "request_human",
         "request_quote",
     }
 )
-# Intents that always interrupt, whatever else the message contains.
-ALWAYS_INTERRUPTING = frozenset({"stop", "request_human", "request_quote", "ask_why"})
+# Intents that always interrupt, whatever else the message contains. A request for a
+# person or a quote does not: "geen voorkeur" to the insurer question is an answer even
+# when the classifier hears "I want a person" in it.
+ALWAYS_INTERRUPTING = frozenset({"stop", "ask_why"})
 # Intents with which people answer a question: when nothing could be read from such a
 # message, the visitor is told so before the question is asked again.
 ANSWER_INTENTS = frozenset({"inform", "affirm", "deny", "nlu_fallback"})
@@ -141,6 +144,9 @@ class AnswerWords:
     priorities: Mapping[str, tuple[str, ...]]
     no_preference: tuple[str, ...]
     no_phone: tuple[str, ...]
+    dont_know: tuple[str, ...]
+    skip_question: tuple[str, ...]
+    fillers: tuple[str, ...]
     not_names: frozenset[str]
     insurer_names: Mapping[str, tuple[str, ...]]
 
@@ -155,6 +161,9 @@ def answer_words(path: Path = WORDS_FILE) -> AnswerWords:
         priorities={key: tuple(values) for key, values in data["priorities"].items()},
         no_preference=tuple(data["no_preference"]),
         no_phone=tuple(data["no_phone"]),
+        dont_know=tuple(data["dont_know"]),
+        skip_question=tuple(data["skip_question"]),
+        fillers=tuple(fold(word) for word in data["no_answer_fillers"]),
         not_names=frozenset(fold(word) for word in data["not_names"]),
         insurer_names={key: tuple(values) for key, values in data["insurer_names"].items()},
     )
@@ -167,6 +176,15 @@ def fold(text: str) -> str:
 
 def _phrase_pattern(phrase: str) -> str:
     return rf"(?<![\w-]){re.escape(fold(phrase))}(?![\w-])"
+
+
+def _loose_phrase_pattern(phrase: str) -> str:
+    """A phrase that may have up to two filler words between its words ("weet ik echt
+    niet", "ik weet het eigenlijk ook niet")."""
+    fillers = "|".join(re.escape(word) for word in answer_words().fillers)
+    gap = rf"\s+(?:(?:{fillers})\s+){{0,2}}"
+    words = [re.escape(word) for word in fold(phrase).split()]
+    return rf"(?<![\w-]){gap.join(words)}(?![\w-])"
 
 
 def _contains_phrase(folded: str, phrases: Iterable[str]) -> str | None:
@@ -195,15 +213,40 @@ def is_question(text: str) -> bool:
 def is_interruption(turn: Turn, answered: bool) -> bool:
     """Whether the message is a question or request of its own rather than an answer.
 
-    A message that does answer the question (``answered``) only interrupts when it is
-    phrased as a question: "Zorg en welzijn" stays an answer even if the classifier
-    takes it for an FAQ, "Wat kost het bij 1 miljoen omzet?" does not.
+    A message that does answer the question (``answered``: a value, or "weet ik niet")
+    only interrupts when it is phrased as a question: "Zorg en welzijn" stays an answer
+    even if the classifier takes it for an FAQ, "Wat kost het bij 1 miljoen omzet?" does
+    not.
     """
     if turn.intent not in INTERRUPTING_INTENTS:
         return False
-    if turn.intent in ALWAYS_INTERRUPTING:
-        return True
+    if turn.intent in ALWAYS_INTERRUPTING or turn.text.startswith("/"):
+        return True  # a button of its own ("Liever gebeld worden") is never an answer
     return not answered or is_question(turn.text)
+
+
+# A non-answer is the phrase with at most a few words around it ("euh, geen idee
+# eigenlijk"): "weet ik niet precies, een stuk of 12" gives an answer, "ik weet niet of
+# het verplicht is" asks a question.
+NO_ANSWER_WORDS_BEFORE = 3
+NO_ANSWER_WORDS_AFTER = 2
+
+
+def read_no_answer(text: str) -> str | None:
+    """``dont_know`` or ``skip`` when the message declines to answer the question asked
+    ("weet ik niet", "sla over", "maakt niet uit"); None for an answer or anything else."""
+    folded = fold(text).strip()
+    if not folded or re.search(r"\d", folded):
+        return None
+    for kind, phrases in (("dont_know", answer_words().dont_know),
+                          ("skip", answer_words().skip_question)):
+        for phrase in phrases:
+            match = re.search(_loose_phrase_pattern(phrase), folded)
+            if match and (len(re.findall(r"\w+", folded[:match.start()])) <= NO_ANSWER_WORDS_BEFORE
+                          and len(re.findall(r"\w+", folded[match.end():]))
+                          <= NO_ANSWER_WORDS_AFTER):
+                return kind
+    return None
 
 
 def parse_yes_no(text: str, intent: str | None = None) -> bool | None:
@@ -249,13 +292,32 @@ def match_insurer_choice(text: str, entities: Iterable[str] = ()) -> str | None:
 
 def insurers_named(text: str) -> list[str]:
     """The insurers a message names, in the order it names them."""
+    return [mention.insurer for mention in insurer_mentions(text)]
+
+
+@dataclass(frozen=True)
+class InsurerMention:
+    insurer: str  # aig, hiscox, chubb
+    start: int
+    end: int
+
+
+def insurer_mentions(text: str) -> list[InsurerMention]:
+    """Each insurer's first mention in the message, in the order of the message. The span
+    is in ``text`` (the whole message if folding changed its length, as a ligature does)."""
     folded = fold(text)
-    found: list[tuple[int, str]] = []
+    found = []
     for insurer, names in answer_words().insurer_names.items():
-        position = _first_position(folded, names)
-        if position is not None:
-            found.append((position, insurer))
-    return [insurer for _, insurer in sorted(found)]
+        matches = [match for name in names
+                   if (match := re.search(_phrase_pattern(name), folded))]
+        if not matches:
+            continue
+        first = min(matches, key=lambda match: match.start())
+        if len(folded) == len(text):
+            found.append(InsurerMention(insurer, first.start(), first.end()))
+        else:
+            found.append(InsurerMention(insurer, 0, len(text)))
+    return sorted(found, key=lambda mention: (mention.start, mention.insurer))
 
 
 def declines_phone(turn: Turn) -> bool:

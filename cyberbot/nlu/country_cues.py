@@ -8,16 +8,12 @@ visitor's country's facts from then on.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.nlu.constants import ENTITIES, TEXT
-from rasa.shared.nlu.training_data.message import Message
 
 from cyberbot.advice.country import find_country
+from cyberbot.nlu.rule_entities import Found, RuleEntities
 
 ENTITY_NAME = "country"
 
@@ -25,26 +21,11 @@ ENTITY_NAME = "country"
 @DefaultV1Recipe.register(
     [DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False
 )
-class CountryCues(GraphComponent):
+class CountryCues(RuleEntities):
     """Adds the entity ``country`` for messages that say which country."""
 
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> CountryCues:
-        return cls()
+    entity = ENTITY_NAME
 
-    def process(self, messages: list[Message]) -> list[Message]:
-        for message in messages:
-            text = message.get(TEXT) or ""
-            found = find_country(text) if not text.startswith("/") else None
-            if found is None:
-                continue
-            entity = {"entity": ENTITY_NAME, "value": found.country, "start": found.start,
-                      "end": found.end, "extractor": type(self).__name__, "confidence": 1.0}
-            message.set(ENTITIES, [*(message.get(ENTITIES) or []), entity], add_to_output=True)
-        return messages
+    def find(self, text: str) -> Sequence[Found]:
+        found = find_country(text)
+        return [] if found is None else [Found(found.country, found.start, found.end)]

@@ -1,12 +1,13 @@
 """Rasa NLU component that catches messages no intent classifier should be trusted with.
 
 Empty text, emoji-only text, text in another language and pure gibberish all get some
-intent from DIET, often with high confidence. This component runs after the
+intent from a classifier, sometimes with high confidence. This component runs after the
 classifiers: for such messages it predicts ``nlu_fallback`` and records why in the
 entity ``input_issue`` (empty, no_words, foreign, unknown_words), so that the fallback
 action can answer the visitor appropriately. Foreign text is never trusted to the
-classifier: trained on Dutch, DIET labels English questions with near-certain and
-wrong confidence.
+classifier: trained on Dutch, it can label English questions with near-certain and
+wrong confidence. Words it does not know are left to the classifier only when the
+classifier is very sure (informal spellings such as "hallooo").
 
 Known words are spaCy's Dutch lexicon (spacy-lookups-data lemma table) plus every word
 of the training data, collected at training time.
@@ -37,7 +38,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from spacy.lookups import Table, load_lookups
 
-from cyberbot.nlu.input_check import Assessment, Lexicon, assess, words
+from cyberbot.nlu.input_check import Assessment, InputIssue, Lexicon, assess, words
 from cyberbot.nlu.learnt_strings import LearntStringsComponent
 
 ENTITY_NAME = "input_issue"
@@ -88,6 +89,10 @@ class InputScreen(LearntStringsComponent):
         return {
             # a message is foreign when it has at least this many foreign stop words
             "foreign_min_hits": 2,
+            # Unknown words ("hallooo", "daaag") are left to the classifier when it is at
+            # least this sure of the intent: its character n-grams and sentence embedding
+            # read informal spellings that no lexicon has.
+            "trust_classifier_above": 0.9,
         }
 
     def __init__(
@@ -116,8 +121,12 @@ class InputScreen(LearntStringsComponent):
             if text.startswith("/"):
                 continue  # button payloads are handled by the payload handlers
             assessment = assess(text, self._lexicon, self._config["foreign_min_hits"])
-            if assessment.issue is not None:
-                self._apply(message, assessment)
+            if assessment.issue is None:
+                continue
+            if (assessment.issue is InputIssue.UNKNOWN_WORDS
+                    and _confidence(message) >= self._config["trust_classifier_above"]):
+                continue
+            self._apply(message, assessment)
         return messages
 
     def _apply(self, message: Message, assessment: Assessment) -> None:
@@ -138,3 +147,9 @@ class InputScreen(LearntStringsComponent):
                     PREDICTED_CONFIDENCE_KEY: 1.0}
         message.data[INTENT] = fallback
         message.data[INTENT_RANKING_KEY] = [fallback]
+
+
+def _confidence(message: Message) -> float:
+    """The classifier's confidence in the message's intent (0 when there is none)."""
+    intent = message.get(INTENT) or {}
+    return float(intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0)

@@ -1,0 +1,148 @@
+"""The label model: which label (an intent, or ``faq/<key>``) a message has, with a
+probability that means what it says.
+
+A multinomial logistic regression over three views of a message: character n-grams
+(robust to typos, run-together words and Flemish spellings), words, and a dense sentence
+embedding that carries meaning beyond the training words (``sentence_encoder``). Each
+view is scaled to unit length so that none drowns the others.
+
+The probabilities are calibrated with one temperature fitted on out-of-fold predictions
+of the training data: a model judged on the examples it learnt from is far too sure of
+itself, and the assistant's thresholds ("answer", "Bedoelt u …?", "dat weet ik niet")
+need a confidence that says how often it is right.
+
+Pure scikit-learn and numpy; the Rasa component is ``label_classifier``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
+
+# Temperatures tried when calibrating: from sharpening (0.5) to strong softening (8).
+_TEMPERATURES = np.exp(np.linspace(np.log(0.5), np.log(8.0), 81))
+
+
+@dataclass(frozen=True)
+class LabelModelSettings:
+    # Inverse regularisation strength: 30 fits these few thousand short messages best in
+    # cross-validation (README, "Understanding").
+    c: float = 30.0
+    calibration_folds: int = 5
+    random_seed: int = 42
+    max_iter: int = 3000
+
+
+@dataclass
+class LabelModel:
+    chars: TfidfVectorizer
+    words: TfidfVectorizer
+    dense_mean: np.ndarray | None  # centre of the training embeddings, or None: no dense view
+    classifier: LogisticRegression
+    temperature: float
+
+    @property
+    def labels(self) -> list[str]:
+        return [str(label) for label in self.classifier.classes_]
+
+    def probabilities(self, texts: Sequence[str], dense: np.ndarray | None) -> np.ndarray:
+        """Calibrated probabilities, one row per text, columns in ``labels`` order."""
+        logits = self.classifier.decision_function(self._features(texts, dense))
+        return softmax(logits / self.temperature)
+
+    def _features(self, texts: Sequence[str], dense: np.ndarray | None) -> sp.csr_matrix:
+        return _stack(self.chars, self.words, self.dense_mean, texts, dense)
+
+
+def fit_label_model(
+    texts: Sequence[str],
+    labels: Sequence[str],
+    dense: np.ndarray | None = None,
+    settings: LabelModelSettings = LabelModelSettings(),
+) -> LabelModel:
+    """Fits the model on all examples, and its temperature on out-of-fold predictions."""
+    if len(texts) != len(labels) or (dense is not None and len(dense) != len(texts)):
+        raise ValueError("texts, labels and dense embeddings must be of the same length")
+    if len(set(labels)) < 2:
+        raise ValueError("the label model needs examples of at least two labels")
+    model = _fit(texts, labels, dense, settings)
+    model.temperature = _calibrated_temperature(texts, labels, dense, settings)
+    return model
+
+
+def _fit(texts: Sequence[str], labels: Sequence[str], dense: np.ndarray | None,
+         settings: LabelModelSettings) -> LabelModel:
+    chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), lowercase=True,
+                            sublinear_tf=True)
+    words = TfidfVectorizer(analyzer="word", lowercase=True, token_pattern=r"(?u)\b\w+\b",
+                            sublinear_tf=True)
+    chars.fit(texts)
+    words.fit(texts)
+    dense_mean = None if dense is None else dense.mean(axis=0, keepdims=True)
+    classifier = LogisticRegression(C=settings.c, max_iter=settings.max_iter)
+    classifier.fit(_stack(chars, words, dense_mean, texts, dense), list(labels))
+    return LabelModel(chars, words, dense_mean, classifier, temperature=1.0)
+
+
+def _calibrated_temperature(texts: Sequence[str], labels: Sequence[str],
+                            dense: np.ndarray | None, settings: LabelModelSettings) -> float:
+    """The temperature that makes out-of-fold probabilities most likely (least NLL)."""
+    label_array = np.array(labels)
+    smallest = min(np.unique(label_array, return_counts=True)[1])
+    folds = min(settings.calibration_folds, int(smallest))
+    if folds < 2:
+        return 1.0
+    splitter = StratifiedKFold(folds, shuffle=True, random_state=settings.random_seed)
+    logits: list[np.ndarray] = []
+    truths: list[np.ndarray] = []
+    for train, test in splitter.split(np.zeros(len(labels)), label_array):
+        part = _fit([texts[i] for i in train], label_array[train].tolist(),
+                    None if dense is None else dense[train], settings)
+        raw = part.classifier.decision_function(
+            part._features([texts[i] for i in test], None if dense is None else dense[test]))
+        # Columns in the full label order; a label missing from the fold gets no mass.
+        full = np.full((len(test), len(set(labels))), -np.inf)
+        columns = np.searchsorted(np.unique(label_array), part.classifier.classes_)
+        full[:, columns] = raw
+        logits.append(full)
+        truths.append(np.searchsorted(np.unique(label_array), label_array[test]))
+    return fit_temperature(np.vstack(logits), np.concatenate(truths))
+
+
+def fit_temperature(logits: np.ndarray, truth: np.ndarray) -> float:
+    """The temperature in 0.5 … 8 with the least negative log-likelihood of ``truth``."""
+    best, best_loss = 1.0, np.inf
+    for temperature in _TEMPERATURES:
+        probabilities = softmax(logits / temperature)
+        chosen = probabilities[np.arange(len(truth)), truth]
+        loss = -np.mean(np.log(np.clip(chosen, 1e-12, 1.0)))
+        if loss < best_loss:
+            best, best_loss = float(temperature), loss
+    return best
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    shifted = logits - np.max(logits, axis=1, keepdims=True)
+    exponents = np.exp(shifted)
+    return exponents / exponents.sum(axis=1, keepdims=True)
+
+
+def _stack(chars: TfidfVectorizer, words: TfidfVectorizer, dense_mean: np.ndarray | None,
+           texts: Sequence[str], dense: np.ndarray | None) -> sp.csr_matrix:
+    blocks = [chars.transform(texts), words.transform(texts)]
+    if dense_mean is not None:
+        if dense is None:
+            raise ValueError("this model was trained with dense features; none were given")
+        blocks.append(sp.csr_matrix(_unit_rows(dense - dense_mean)))
+    return sp.hstack(blocks).tocsr()
+
+
+def _unit_rows(matrix: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    return matrix / np.where(norms == 0, 1.0, norms)
