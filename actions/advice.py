@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.messages import form_messages
-from cyberbot.advice.explain import disclosure, recommendation_text
+from cyberbot.advice.explain import disclosure, recommendation_text, unanswered_text
 from cyberbot.advice.ranking import Profile, recommend
 
 
@@ -26,6 +26,9 @@ class ActionRecommendInsurers(Action):
         profile = Profile.from_slots(tracker.current_slot_values())
         recommendation = recommend(profile)
         dispatcher.utter_message(text=recommendation_text(recommendation, profile))
+        left_open = unanswered_text(profile)
+        if left_open:
+            dispatcher.utter_message(text=left_open)
         # What the comparison is, and who answers for it: under every comparison.
         dispatcher.utter_message(
             text=disclosure(profile.country),

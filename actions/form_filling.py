@@ -37,17 +37,24 @@ from cyberbot.advice.answers import (
     is_interruption,
     read_context,
     read_direct,
+    read_no_answer,
 )
 from cyberbot.advice.country import COUNTRIES
 from cyberbot.advice.formatting import format_euro
 from cyberbot.advice.incidents import mentions_incident
+from cyberbot.advice.no_answer import Step, next_step
 from cyberbot.advice.sectors import load_sectors
 from cyberbot.leads.contact import check_email, check_phone, problem_message
 
 PHONE_DECLINED = "phone_declined"
+UNANSWERED = "unanswered_questions"
+SKIPPED = "skipped_questions"
 # Extraction marks a refused phone number with this value; validation turns it into
 # the phone_declined slot, which drops the question from the quote form.
 _DECLINED = "__declined__"
+# Extraction marks a question the visitor did not answer with this prefix and the step
+# ("skip" or "help"); validation applies it (see _no_answer).
+_NO_ANSWER = "__no_answer__:"
 # The intents that start a form.
 FORM_REQUESTS = frozenset({"request_advice", "request_quote", "request_human"})
 MIN_PLAUSIBLE_REVENUE = 1000
@@ -72,9 +79,10 @@ class BusinessFormValidation(FormValidationAction, ABC):
             # Refused: nothing more is asked. Consent stays required (and filled), so the
             # refusal itself is validated and the form ends without a rejection.
             return ["consent"]
+        left_out = set(tracker.get_slot(SKIPPED) or [])
         if tracker.get_slot(PHONE_DECLINED):
-            return [slot for slot in domain_slots if slot != "contact_phone"]
-        return domain_slots
+            left_out.add("contact_phone")
+        return [slot for slot in domain_slots if slot not in left_out]
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -101,14 +109,27 @@ class BusinessFormValidation(FormValidationAction, ABC):
             slots = [slot for slot in slots if slot not in CONTACT_DETAIL_SLOTS]
         turn = latest_turn(tracker)
         asked = turn.requested_slot if turn.requested_slot in slots else None
-        direct = read_direct(turn) if asked else None
+        # Read as an answer to the question first, whatever the classifier thought.
+        no_answer = read_no_answer(turn.text) if asked else None
+        direct = read_direct(turn) if asked and no_answer is None else None
         refuses_phone = asked == "contact_phone" and declines_phone(turn)
         # The message that starts a form is read for details given in passing ("een
         # offerte voor mijn webshop met 12 medewerkers"); later, such a request switches
         # forms or interrupts and fills nothing.
         starting = asked is None and turn.intent in FORM_REQUESTS
-        if is_interruption(turn, direct is not None or refuses_phone) and not starting:
+        answered = direct is not None or refuses_phone or no_answer is not None
+        if is_interruption(turn, answered) and not starting:
             return []
+        if asked and no_answer is not None and not refuses_phone:
+            step = next_step(no_answer_steps(), asked, no_answer,
+                             list(tracker.get_slot(UNANSWERED) or []).count(asked))
+            if step is not None and step.kind in ("skip", "help", "withdraw"):
+                # Marked here, applied in validation: only the form's own slots get past
+                # extraction (see get_validation_events).
+                return [SlotSet(asked, _NO_ANSWER + step.kind)]
+            if step is not None:
+                direct = _answer_for(step, tracker)
+                refuses_phone = step.kind == "decline"
         if starting and turn.intent == "request_quote" and mentions_incident(turn.text):
             # Said before any question: the quote cannot cover what already happened.
             incident = form_messages()["incident"]
@@ -130,6 +151,33 @@ class BusinessFormValidation(FormValidationAction, ABC):
         return [SlotSet(slot, value) for slot, value in values.items()]
 
     # -- helpers ---------------------------------------------------------------------
+
+    async def get_validation_events(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        for slot, value in tracker.slots_to_validate().items():
+            if isinstance(value, str) and value.startswith(_NO_ANSWER):
+                return self._no_answer(slot, value.removeprefix(_NO_ANSWER), dispatcher,
+                                       tracker)
+        events: list[EventType] = await super().get_validation_events(
+            dispatcher, tracker, domain)
+        return events
+
+    @staticmethod
+    def _no_answer(slot: str, step: str, dispatcher: CollectingDispatcher,
+                   tracker: Tracker) -> list[EventType]:
+        """Leaves the question out ("skip"), has it asked again with help ("help"), or
+        withdraws the request ("withdraw": as a refused consent, so nothing is filed and
+        the contact details are forgotten by the submit action)."""
+        unanswered = [*(tracker.get_slot(UNANSWERED) or []), slot]
+        events: list[EventType] = [SlotSet(slot, None), SlotSet(UNANSWERED, unanswered)]
+        if step == "withdraw":
+            events.append(SlotSet("consent", False))
+        if step == "skip":
+            skipped = form_messages()["no_answer"]["skipped"]
+            dispatcher.utter_message(text=skipped.get(slot, skipped["default"]))
+            events.append(SlotSet(SKIPPED, [*(tracker.get_slot(SKIPPED) or []), slot]))
+        return events
 
     @staticmethod
     def _not_understood(dispatcher: CollectingDispatcher, tracker: Tracker, key: str) -> None:
@@ -314,6 +362,20 @@ class BusinessFormValidation(FormValidationAction, ABC):
         if value is None:
             self._not_understood(dispatcher, tracker, "callback_moment")
         return {"callback_moment": value}
+
+
+def no_answer_steps() -> dict[str, Any]:
+    steps: dict[str, Any] = form_messages()["no_answer"]["steps"]
+    return steps
+
+
+def _answer_for(step: Step, tracker: Tracker) -> Any:
+    """The answer a non-answer stands for: a fixed value, another slot's, or declining."""
+    if step.kind == "value":
+        return step.value
+    if step.kind == "copy":
+        return tracker.get_slot(str(step.value))
+    return None
 
 
 def forget_earlier_consent(tracker: Tracker, form: str) -> list[EventType]:

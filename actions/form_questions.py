@@ -11,7 +11,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.messages import form_messages, privacy_url, text
 from actions.tracker_reading import input_issue, is_fresh_answer, latest_turn
-from cyberbot.advice.answers import INSURER_IDS, is_interruption
+from cyberbot.advice.answers import INSURER_IDS, is_interruption, read_no_answer
 from cyberbot.advice.catalogue import load_catalogue
 from cyberbot.advice.sectors import load_sectors, match_sector
 
@@ -100,6 +100,18 @@ class ActionAskPreferredInsurer(Action):
         return []
 
 
+def help_question(tracker: Tracker, slot: str) -> dict[str, Any] | None:
+    """The question in its words of help when the visitor just said "weet ik niet" to it
+    (content/form_messages.yml, no_answer.help), else None."""
+    turn = latest_turn(tracker)
+    helps: dict[str, Any] = form_messages()["no_answer"]["help"]
+    if (slot in helps and turn.requested_slot == slot and is_fresh_answer(tracker)
+            and read_no_answer(turn.text) is not None
+            and slot in (tracker.get_slot("unanswered_questions") or [])):
+        return dict(helps[slot])
+    return None
+
+
 class ActionAskConsent(Action):
     """Asks for consent before any contact detail, with the privacy statement."""
 
@@ -109,6 +121,10 @@ class ActionAskConsent(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
+        helped = help_question(tracker, "consent")
+        if helped:
+            dispatcher.utter_message(text=helped["text"], buttons=helped["buttons"])
+            return []
         form = (tracker.active_loop or {}).get("name")
         purpose = "callback" if form == "callback_form" else "quote"
         dispatcher.utter_message(
@@ -135,7 +151,7 @@ class AskQuestion(Action, ABC):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
-        question = form_messages()["questions"][self.slot]
+        question = help_question(tracker, self.slot) or form_messages()["questions"][self.slot]
         dispatcher.utter_message(text=question["text"], buttons=question.get("buttons", []))
         return []
 

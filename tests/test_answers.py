@@ -200,6 +200,12 @@ def test_is_question(text: str, expected: bool) -> None:
         (Turn("ik wil een mens spreken", "request_human", "sector"), False, True),
         (Turn("veertig", "inform", "employees"), True, False),
         (Turn("hallo", "greet", "employees"), False, False),
+        # an answer is an answer, even when the classifier hears a request in it
+        (Turn("geen voorkeur", "request_human", "preferred_insurer"), True, False),
+        (Turn("weet ik niet", "faq", "sector"), True, False),
+        (Turn("kan iemand mij bellen?", "request_human", "preferred_insurer"), True, True),
+        (Turn("/request_human", "request_human", "contact_email"), True, True),
+        (Turn("ik zoek een autoverzekering", "other_insurance", "sector"), False, True),
     ],
 )
 def test_interruptions(turn: Turn, answered: bool, expected: bool) -> None:

@@ -32,6 +32,9 @@ FORM_MESSAGES: dict[str, Any] = yaml.safe_load(
 # for the form the test uses.
 CONSENTED = {"consent": True, "consent_session": "quote_form@none"}
 CONSENTED_TO_CALLBACK = {"consent": True, "consent_session": "callback_form@none"}
+QUESTION_ACTIONS_BY_SLOT: dict[str, type[Action]] = {
+    str(action.slot): action for action in QUESTION_ACTIONS
+}
 
 
 def make_tracker(
@@ -251,9 +254,86 @@ def test_the_same_message_is_not_read_again_after_an_interruption() -> None:
 
 
 def test_an_unreadable_answer_is_explained_and_asked_again() -> None:
-    events, messages = run(ValidateAdviceForm(), make_tracker("geen idee", requested="revenue"))
+    events, messages = run(ValidateAdviceForm(), make_tracker("heel veel", requested="revenue"))
     assert slot_events(events) == {"revenue": None}
     assert "bedrag" in texts(messages)
+
+
+def test_weet_ik_niet_first_offers_an_estimate_then_leaves_the_question_out() -> None:
+    first = make_tracker("weet ik niet", "deny", requested="revenue")
+    events, messages = run(ValidateAdviceForm(), first)
+    assert slot_events(events) == {"revenue": None, "unanswered_questions": ["revenue"]}
+    assert messages == []  # the question comes again, with estimate ranges
+    known = {"country": "nl", "sector": "ict", "employees": 4}
+    again = make_tracker("weet ik niet", "deny", requested="revenue",
+                         slots={**known, "unanswered_questions": ["revenue"]})
+    [asked] = run(QUESTION_ACTIONS_BY_SLOT["revenue"](), again)[1]
+    assert asked["text"].startswith("Een schatting is goed")
+    assert [b["title"] for b in asked["buttons"]][-1] == "Sla over"
+    events, messages = run(ValidateAdviceForm(), again)
+    slots = slot_events(events)
+    assert slots["skipped_questions"] == ["revenue"] and slots["revenue"] is None
+    assert slots["requested_slot"] == "usa_canada"  # on to the next question
+    assert "sla ik over" in texts(messages)
+
+
+@pytest.mark.parametrize(
+    ("form", "slot", "text", "expected"),
+    [("advice", "sector", "weet ik niet", {"sector": "overig"}),
+     ("advice", "usa_canada", "geen idee", {"skipped_questions": ["usa_canada"]}),
+     ("advice", "country", "sla over", {"skipped_questions": ["country"]}),
+     ("advice", "priority", "maakt niet uit", {"skipped_questions": ["priority"]}),
+     ("quote", "preferred_insurer", "weet ik niet", {"preferred_insurer": "none"}),
+     ("quote", "contact_phone", "sla over", {"phone_declined": True}),
+     ("callback", "callback_moment", "maakt niet uit", {"callback_moment": "geen voorkeur"})],
+)
+def test_every_question_has_a_way_forward_without_an_answer(
+    form: str, slot: str, text: str, expected: dict[str, Any]
+) -> None:
+    consented = {"consent": True, "consent_session": f"{form}_form@none"}
+    tracker = make_tracker(text, "faq", requested=slot, form=f"{form}_form", slots=consented)
+    events, _ = run(FORM_OF[form](), tracker)
+    slots = slot_events(events)
+    for name, value in expected.items():
+        assert slots[name] == value, (slot, slots)
+    assert slots.get("requested_slot") != slot  # never the same question again
+
+
+def test_a_required_question_without_answer_is_explained_with_a_way_out() -> None:
+    consented = {"consent": True, "consent_session": "quote_form@none",
+                 "unanswered_questions": ["contact_email"]}
+    tracker = make_tracker("geen idee", requested="contact_email", form="quote_form",
+                           slots=consented)
+    [asked] = run(QUESTION_ACTIONS_BY_SLOT["contact_email"](), tracker)[1]
+    assert "zonder e-mailadres" in asked["text"]
+    assert {b["payload"] for b in asked["buttons"]} == {"/request_human", "/stop"}
+
+
+@pytest.mark.parametrize(("form", "slot"), [("quote", "contact_email"), ("quote", "contact_name"),
+                                          ("callback", "callback_contact"),
+                                          ("callback", "consent")])
+def test_a_contact_question_still_unanswered_after_the_help_withdraws_the_request(
+    form: str, slot: str
+) -> None:
+    consented = {"consent": True, "consent_session": f"{form}_form@none",
+                 "contact_name": "Eva Jansen"} if slot != "consent" else {}
+    consented["unanswered_questions"] = [slot]
+    tracker = make_tracker("weet ik echt niet", requested=slot, form=f"{form}_form",
+                           slots=consented)
+    events, _ = run(FORM_OF[form](), tracker)
+    slots = slot_events(events)
+    # As a refused consent: the form ends and the submit action files nothing.
+    assert slots["consent"] is False
+    assert slot == "consent" or slots[slot] is None
+    assert slots["requested_slot"] is None
+
+
+def test_geen_voorkeur_read_as_a_request_for_a_person_still_answers_the_question() -> None:
+    consented = {"sector": "ict", "employees": 5, "revenue": 500_000, "country": "nl"}
+    tracker = make_tracker("geen voorkeur", "request_human", requested="preferred_insurer",
+                           form="quote_form", slots=consented)
+    events, _ = run(ValidateQuoteForm(), tracker)
+    assert slot_events(events)["preferred_insurer"] == "none"
 
 
 def test_an_implausibly_low_revenue_is_questioned() -> None:
@@ -563,7 +643,7 @@ FORM_OF = {
         ("advice", "employees", "2000000", None),
         ("advice", "revenue", "anderhalf miljoen", 1_500_000),
         ("advice", "revenue", "750k", 750_000),
-        ("advice", "revenue", "weet ik niet", None),
+        ("advice", "revenue", "een hoop", None),
         ("advice", "revenue", "40", None),
         ("advice", "usa_canada", "ja, een paar klanten in Canada", True),
         ("advice", "usa_canada", "nee hoor", False),

@@ -23,6 +23,7 @@ from cyberbot.advice.explain import (
     disclosure,
     insurer_text,
     recommendation_text,
+    unanswered_text,
 )
 from cyberbot.advice.formatting import format_euro, format_euro_range
 from cyberbot.advice.ranking import Profile, Recommendation, recommend
@@ -469,3 +470,10 @@ def test_recommendation_insurer_ids_is_the_slot_value() -> None:
     rec = recommend(LOGISTICS)
     assert isinstance(rec, Recommendation)
     assert rec.insurer_ids == [ranked.id for ranked in rec.ranked]
+
+
+def test_questions_left_open_are_named_under_the_comparison() -> None:
+    partial = replace(WEBSHOP, employees=None, usa_canada=None, country="be")
+    assert unanswered_text(partial) == "Niet ingevuld: medewerkers, VS/Canada; een makelaar " \
+        "vraagt dat na."
+    assert unanswered_text(WEBSHOP) is None

@@ -93,6 +93,27 @@ def recommendation_text(
     return localise("\n".join(lines), profile.country)
 
 
+# What an unanswered question leaves out of the comparison, in the visitor's words.
+_UNANSWERED_LABELS = {
+    "employees": "medewerkers",
+    "revenue": "omzet",
+    "usa_canada": "VS/Canada",
+    "personal_data": "persoonsgegevens",
+    "online_sales": "online verkoop",
+    "priority": "voorkeur",
+}
+_UNANSWERED = "Niet ingevuld: {questions}; een {term:adviseur} vraagt dat na."
+
+
+def unanswered_text(profile: Profile) -> str | None:
+    """Which questions the comparison had no answer to ("weet ik niet", "sla over")."""
+    unknown = [label for field, label in _UNANSWERED_LABELS.items()
+               if getattr(profile, field) is None]
+    if not unknown:
+        return None
+    return localise(_UNANSWERED.replace("{questions}", ", ".join(unknown)), profile.country)
+
+
 def insurer_text(
     insurer_id: str, catalogue: Catalogue | None = None, country: str | None = None
 ) -> str:
