@@ -15,12 +15,17 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from cyberbot.advice.answers import Turn, read_context
 from cyberbot.advice.country import country_key
 from cyberbot.content import load_content
 from cyberbot.faq.selection import candidates_from, decide, thresholds
 from cyberbot.operator_info import operator_info
 
 ADVISER_BUTTON = {"title": "Spreek een adviseur", "payload": "/request_human"}
+# Details of the business a question may give in passing ("ik heb een webshop met 5
+# medewerkers, is dit verplicht?"): kept, so that the advice does not ask them again.
+PROFILE_SLOTS = ("sector", "employees", "revenue", "usa_canada", "personal_data",
+                 "online_sales")
 
 
 @lru_cache(maxsize=1)
@@ -62,4 +67,15 @@ class ActionAnswerFaq(Action):
             )
         else:
             dispatcher.utter_message(response="utter_faq_unknown", buttons=menu_buttons(country))
-        return []
+        return [{"event": "slot", "name": slot, "value": value}
+                for slot, value in details_in_passing(tracker).items()]
+
+
+def details_in_passing(tracker: Tracker) -> dict[str, Any]:
+    """The business details of the latest message that are not known yet. Inside a form
+    the form reads them itself; a typed button payload has none."""
+    text = str((tracker.latest_message or {}).get("text") or "")
+    if tracker.active_loop.get("name") or not text or text.startswith("/"):
+        return {}
+    found = read_context(Turn(text=text), PROFILE_SLOTS)
+    return {slot: value for slot, value in found.items() if tracker.get_slot(slot) is None}

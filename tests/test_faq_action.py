@@ -79,3 +79,24 @@ def test_without_close_readings_the_fallback_explains() -> None:
     [reply] = run(ActionFallback(), message)
     assert "response" not in reply or reply["response"] is None
     assert reply["text"].startswith("Sorry")
+
+
+def test_business_details_given_with_a_question_are_kept_for_the_advice() -> None:
+    message = {**parse([("verplicht", 0.97)]),
+               "text": "ik heb een webshop met 5 medewerkers, is een cyberverzekering verplicht?"}
+    known = tracker(message, "nl")
+    known.slots["employees"] = 3.0  # said before: not replaced behind the visitor's back
+    events = asyncio.run(ActionAnswerFaq().run(CollectingDispatcher(), known, {}))
+    assert {event["name"]: event["value"] for event in events} == {
+        "sector": "detailhandel", "online_sales": True}
+
+
+def test_inside_a_form_or_for_a_button_the_faq_answer_sets_nothing() -> None:
+    typed = {**parse([("kosten", 0.97)]), "text": "wat kost het voor mijn bouwbedrijf?"}
+    in_form = tracker(typed)
+    in_form.active_loop = {"name": "advice_form"}
+    assert asyncio.run(ActionAnswerFaq().run(CollectingDispatcher(), in_form, {})) == []
+    button = {**parse([("kosten", 1.0)]), "text": "/faq/kosten"}
+    assert asyncio.run(ActionAnswerFaq().run(CollectingDispatcher(), tracker(button), {})) == []
+    outside = asyncio.run(ActionAnswerFaq().run(CollectingDispatcher(), tracker(typed), {}))
+    assert outside == [{"event": "slot", "name": "sector", "value": "bouw"}]

@@ -158,3 +158,33 @@ def test_forget_erases_the_lead_and_the_conversation(bot: BotServers, tmp_path: 
     assert "piet.vergeten@voorbeeld.nl" not in exported.stdout
     events = bot.tracker(chat.conversation_id)["events"]
     assert not any(event.get("event") == "user" for event in events)
+
+
+@pytest.mark.parametrize("opening", [
+    "welke cyberverzekering past bij mij? ik ben zzp'er",
+    "wat raadt u mij aan voor mijn bedrijf?",
+    "ik zoek een cyberverzekering voor onze drukkerij",
+])
+def test_asking_which_insurer_fits_starts_the_advice(bot: BotServers, opening: str) -> None:
+    chat = Conversation(bot, "Opening van een advies")
+    reply = chat.say(opening)
+    tracker = bot.tracker(chat.conversation_id)
+    assert tracker["active_loop"].get("name") == "advice_form"
+    # The first question not answered yet ("zzp'er": in the Netherlands, working alone).
+    asked = {"country": "Nederland of in België", "sector": "In welke sector"}
+    assert asked[tracker["slots"]["requested_slot"]] in reply
+
+
+def test_a_question_with_business_details_is_answered_and_the_details_kept(
+    bot: BotServers,
+) -> None:
+    chat = Conversation(bot, "Een vraag met bedrijfsgegevens, daarna advies")
+    reply = chat.say("Ik heb een webshop in Utrecht met 5 medewerkers. Is een "
+                     "cyberverzekering verplicht?")
+    assert "verplicht" in reply.lower()
+    assert bot.tracker(chat.conversation_id)["active_loop"].get("name") is None
+    slots = chat.slots()
+    assert (slots["sector"], slots["employees"], slots["country"]) == ("detailhandel", 5, "nl")
+    reply = chat.say("/request_advice")
+    assert "jaaromzet" in reply  # sector, employees and country are not asked again
+    chat.save("vraag-met-gegevens")
