@@ -50,6 +50,9 @@ def test_lexicon_comes_from_spacy_language_data() -> None:
     assert not is_dutch_word("insurance") and not is_dutch_word("qwzx")
     assert "the" in foreign_words()["en"] and "is" not in foreign_words()["en"]
     assert "est" in foreign_words()["fr"] and "die" not in foreign_words()["de"]
+    # Spoken Flemish and everyday Dutch are not foreign (content/everyday_words.yml).
+    assert "da" not in foreign_words()["de"] and "merci" not in foreign_words()["fr"]
+    assert "dank" not in foreign_words()["de"] and "morgen" not in foreign_words()["de"]
 
 
 @pytest.mark.parametrize(
@@ -78,7 +81,8 @@ def test_words_learnt_in_training_count_as_known(screen: InputScreen) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["Is een cyberverzekering verplicht?", "/request_quote", "12", "statistieken?"]
+    "text", ["Is een cyberverzekering verplicht?", "/request_quote", "12", "statistieken?",
+             "merci hé, da helpt", "is da verplicht voor ne kmo", "dank u, tot morgen"]
 )
 def test_ordinary_messages_are_left_alone(screen: InputScreen, text: str) -> None:
     [message] = screen.process([predicted(text)])
@@ -91,6 +95,8 @@ def test_even_a_certain_prediction_on_foreign_text_is_not_trusted(screen: InputS
                                           intent="faq", confidence=1.0)])
     assert issue_of(message) == "foreign"
     assert message.get("intent")["name"] == "nlu_fallback"
+    [french] = screen.process([predicted("c'est combien pour une petite entreprise?")])
+    assert issue_of(french) == "foreign"
 
 
 @pytest.fixture()

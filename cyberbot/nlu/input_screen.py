@@ -38,6 +38,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from spacy.lookups import Table, load_lookups
 
+from cyberbot.content import load_content
 from cyberbot.nlu.input_check import Assessment, InputIssue, Lexicon, assess, words
 from cyberbot.nlu.learnt_strings import LearntStringsComponent
 
@@ -66,14 +67,17 @@ def is_dutch_word(word: str) -> bool:
 
 @lru_cache(maxsize=1)
 def foreign_words() -> dict[str, frozenset[str]]:
-    """Stop words of English, French and German that are not Dutch stop words."""
+    """Stop words of English, French and German that are neither Dutch stop words nor
+    words Dutch and Flemish visitors use every day (content/everyday_words.yml)."""
     dutch = spacy.lang.nl.stop_words.STOP_WORDS
     sources = {
         "en": spacy.lang.en.stop_words.STOP_WORDS,
         "fr": spacy.lang.fr.stop_words.STOP_WORDS,
         "de": spacy.lang.de.stop_words.STOP_WORDS,
     }
-    return {lang: frozenset(w for w in stop if w not in dutch) for lang, stop in sources.items()}
+    everyday = set(load_content("everyday_words.yml")["not_foreign"])
+    return {lang: frozenset(w for w in stop if w not in dutch and w not in everyday)
+            for lang, stop in sources.items()}
 
 
 @DefaultV1Recipe.register(
