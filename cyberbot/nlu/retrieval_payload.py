@@ -2,8 +2,8 @@
 
 Rasa's ``/intent`` payload shortcut only knows domain intents, so a payload naming a
 retrieval sub-intent (``/faq/kosten``) would be classified as free text. This component
-turns such a payload into the prediction the ResponseSelector would make with full
-confidence: intent ``faq`` and the selected response ``utter_faq/kosten``. Only
+turns such a payload into the prediction the label classifier makes when it is certain:
+intent ``faq`` and the selected response ``utter_faq/kosten``. Only
 response keys seen in the training data are accepted.
 """
 
