@@ -93,11 +93,17 @@ lint: install
 # deploy/nginx.conf with `nginx -t`. All come from apt.
 CHROMIUM ?= /usr/bin/chromium
 APT := $(if $(filter 0,$(shell id -u)),,sudo) apt-get
+# Only what is missing is installed: a machine may have Node.js from elsewhere (NodeSource
+# bundles npm, and Debian's npm package conflicts with it).
 browser-deps:
-	@if [ ! -x "$(CHROMIUM)" ] || ! command -v node >/dev/null || ! command -v npm >/dev/null \
-		|| ! PATH="$$PATH:/usr/sbin" command -v nginx >/dev/null; then \
-		echo "Installing chromium, nodejs, npm and nginx-light for the browser, widget and deployment tests"; \
-		$(APT) update -q && $(APT) install -y -q --no-install-recommends chromium nodejs npm nginx-light; \
+	@missing=""; \
+	[ -x "$(CHROMIUM)" ] || missing="$$missing chromium"; \
+	command -v node >/dev/null || missing="$$missing nodejs"; \
+	command -v npm >/dev/null || missing="$$missing npm"; \
+	PATH="$$PATH:/usr/sbin" command -v nginx >/dev/null || missing="$$missing nginx-light"; \
+	if [ -n "$$missing" ]; then \
+		echo "Installing$$missing for the browser, widget and deployment tests"; \
+		$(APT) update -q && $(APT) install -y -q --no-install-recommends $$missing; \
 	fi
 
 # axe-core, with which the browser tests check the console's pages for accessibility.
