@@ -50,3 +50,15 @@ def test_words_keeps_inner_apostrophes_and_lowercases() -> None:
 
 def test_long_dutch_message_is_fine() -> None:
     assert assess("wat kost het " * 400, LEXICON).issue is None
+
+
+def test_words_known_only_from_the_training_data_do_not_make_english_dutch() -> None:
+    learnt = KNOWN | {"insurance", "company", "mandatory", "hello", "cyber"}
+    lexicon = Lexicon(is_known=learnt.__contains__, foreign_words=LEXICON.foreign_words,
+                      is_dutch=KNOWN.__contains__)
+    english = "Hello, is cyber insurance mandatory for my company?"
+    assert assess(english, lexicon).issue is InputIssue.FOREIGN
+    # Without the Dutch lexicon apart, the learnt English words would outweigh it.
+    without = Lexicon(is_known=learnt.__contains__, foreign_words=LEXICON.foreign_words)
+    assert assess(english, without).issue is None
+    assert assess("is een cyber insurance verplicht", lexicon).issue is None

@@ -90,6 +90,14 @@ def test_ordinary_messages_are_left_alone(screen: InputScreen, text: str) -> Non
     assert message.get("intent")["name"] == "greet"
 
 
+def test_the_reason_reaches_rasas_output_also_for_an_empty_message(screen: InputScreen) -> None:
+    # Rasa passes on only output properties; an empty message reaches no classifier.
+    [empty] = screen.process([Message(data={"text": ""})])
+    output = empty.as_dict(only_output_properties=True)
+    assert output["intent"]["name"] == "nlu_fallback"
+    assert [e["value"] for e in output["entities"]] == ["empty"]
+
+
 def test_even_a_certain_prediction_on_foreign_text_is_not_trusted(screen: InputScreen) -> None:
     [message] = screen.process([predicted("Hello, is cyber insurance mandatory for my company?",
                                           intent="faq", confidence=1.0)])

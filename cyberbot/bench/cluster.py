@@ -54,6 +54,13 @@ def action_server_command(port: int) -> list[str]:
     return [sys.executable, "-m", "cyberbot.servers.action_server", "--port", str(port)]
 
 
+def log_tail(path: Path, lines: int = 40) -> str:
+    """The last lines of a server's log, for the error that says it did not start."""
+    if not path.exists():
+        return "(no log)"
+    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+
+
 def rasa_server_command(model: str, endpoints: Path, port: int) -> list[str]:
     return [sys.executable, "-m", "cyberbot.servers.rasa_server", "--model", model,
             "--endpoints", str(endpoints), "--credentials", "credentials.yml",
@@ -236,7 +243,11 @@ class Cluster:
             self.start_rasa(replica, wait=False)
         for replica in self.rasa:
             assert replica.process is not None
-            wait_until_up(f"{replica.url}/webhooks/rest/", replica.process)
+            try:
+                wait_until_up(f"{replica.url}/webhooks/rest/", replica.process)
+            except RuntimeError as error:
+                raise RuntimeError(f"{error}; the end of {replica.name}.log:\n"
+                                   f"{log_tail(self.workdir / f'{replica.name}.log')}") from error
         return self
 
     def start_actions(self, replica: Replica) -> None:
@@ -286,7 +297,11 @@ class Cluster:
         stop_process(self.worker_process)
 
     def __enter__(self) -> Cluster:
-        return self.start()
+        try:
+            return self.start()
+        except BaseException:
+            self.stop()  # no server left running when one of them did not start
+            raise
 
     def __exit__(self, *_: object) -> None:
         self.stop()

@@ -37,11 +37,15 @@ class Lexicon:
 
     ``is_known`` answers whether a lower-cased word is Dutch or used in our domain;
     ``foreign_words`` maps a language code to words typical of that language and not
-    of Dutch (the stop words of that language minus the Dutch stop words).
+    of Dutch (the stop words of that language minus the Dutch stop words). ``is_dutch``,
+    when given, is what weighs against another language: the training data has English
+    and French words mixed into Dutch sentences, and a sentence made of such words is
+    still English or French.
     """
 
     is_known: Callable[[str], bool]
     foreign_words: Mapping[str, frozenset[str]]
+    is_dutch: Callable[[str], bool] | None = None
 
 
 def words(text: str) -> list[str]:
@@ -77,7 +81,8 @@ def _dominant_foreign_language(
         token for token in tokens
         if not any(token in vocab for vocab in lexicon.foreign_words.values())
     ]
-    dutch_hits = sum(1 for token in neutral if lexicon.is_known(token))
+    is_dutch = lexicon.is_dutch or lexicon.is_known
+    dutch_hits = sum(1 for token in neutral if is_dutch(token))
     unknown = len(neutral) - dutch_hits
     best_language, best_hits = None, 0
     for language, vocab in lexicon.foreign_words.items():

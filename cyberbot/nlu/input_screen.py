@@ -110,6 +110,7 @@ class InputScreen(LearntStringsComponent):
         self._lexicon = Lexicon(
             is_known=lambda word: word in learnt or is_dutch_word(word),
             foreign_words=foreign_words(),
+            is_dutch=is_dutch_word,
         )
 
     def learn(self, training_data: TrainingData) -> set[str]:
@@ -136,21 +137,21 @@ class InputScreen(LearntStringsComponent):
     def _apply(self, message: Message, assessment: Assessment) -> None:
         assert assessment.issue is not None
         text = message.get(TEXT) or ""
-        message.data.setdefault(ENTITIES, [])
-        message.data[ENTITIES].append(
-            {
-                "entity": ENTITY_NAME,
-                "value": assessment.issue.value,
-                "start": 0,
-                "end": len(text),
-                "confidence_entity": 1.0,
-                "extractor": type(self).__name__,
-            }
-        )
+        entity = {
+            "entity": ENTITY_NAME,
+            "value": assessment.issue.value,
+            "start": 0,
+            "end": len(text),
+            "confidence_entity": 1.0,
+            "extractor": type(self).__name__,
+        }
         fallback = {INTENT_NAME_KEY: DEFAULT_NLU_FALLBACK_INTENT_NAME,
                     PREDICTED_CONFIDENCE_KEY: 1.0}
-        message.data[INTENT] = fallback
-        message.data[INTENT_RANKING_KEY] = [fallback]
+        # Set as output properties: Rasa passes on only those, and no classifier may
+        # have registered them (an empty message reaches no classifier).
+        message.set(ENTITIES, [*(message.get(ENTITIES) or []), entity], add_to_output=True)
+        message.set(INTENT, fallback, add_to_output=True)
+        message.set(INTENT_RANKING_KEY, [fallback], add_to_output=True)
 
 
 def _confidence(message: Message) -> float:
