@@ -62,3 +62,6 @@ def test_words_known_only_from_the_training_data_do_not_make_english_dutch() -> 
     without = Lexicon(is_known=learnt.__contains__, foreign_words=LEXICON.foreign_words)
     assert assess(english, without).issue is None
     assert assess("is een cyber insurance verplicht", lexicon).issue is None
+    # Mixed, with Dutch words of its own: Dutch.
+    mixed = "what does my company pay, is een cyberverzekering verplicht"
+    assert assess(mixed, lexicon).issue is None

@@ -81,9 +81,11 @@ def _dominant_foreign_language(
         token for token in tokens
         if not any(token in vocab for vocab in lexicon.foreign_words.values())
     ]
+    # Words known only from the training data weigh on neither side: the data mixes
+    # English into Dutch, so they say nothing about the language of the message.
     is_dutch = lexicon.is_dutch or lexicon.is_known
     dutch_hits = sum(1 for token in neutral if is_dutch(token))
-    unknown = len(neutral) - dutch_hits
+    unknown = sum(1 for token in neutral if not lexicon.is_known(token))
     best_language, best_hits = None, 0
     for language, vocab in lexicon.foreign_words.items():
         hits = sum(1 for token in tokens if token in vocab)
