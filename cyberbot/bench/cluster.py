@@ -157,6 +157,11 @@ def production_environment(database_url: str) -> dict[str, str]:
         "REDIS_PORT": os.environ.get("REDIS_PORT", "6379"),
         "REDIS_DB": os.environ.get("REDIS_DB", "1"),
         "REDIS_KEY_PREFIX": f"cyberbot{run}",
+        # The replicas' socket.io servers reach each other's sockets through Redis.
+        "CYBERBOT_SOCKETIO_REDIS_URL": "redis://{}:{}/{}".format(
+            os.environ.get("REDIS_HOST", "127.0.0.1"), os.environ.get("REDIS_PORT", "6379"),
+            os.environ.get("REDIS_DB", "1")),
+        "CYBERBOT_SOCKETIO_REDIS_CHANNEL": f"cyberbot{run}-socketio",
         "RABBITMQ_HOST": os.environ.get("RABBITMQ_HOST", "127.0.0.1"),
         "RABBITMQ_PORT": os.environ.get("RABBITMQ_PORT", "5672"),
         "RABBITMQ_USER": os.environ.get("RABBITMQ_USER", "guest"),

@@ -22,7 +22,8 @@ python-socketio 5.x never joins the room (rasa issue 13027); this one awaits it.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+import os
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
@@ -30,7 +31,7 @@ from rasa.core.channels.socketio import SocketBlueprint, SocketIOOutput
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
-from socketio import AsyncServer
+from socketio import AsyncRedisManager, AsyncServer
 
 from cyberbot.channels.admission import (
     UsesAbuseLimits,
@@ -42,14 +43,28 @@ from cyberbot.channels.admission import (
     with_server_metadata,
 )
 from cyberbot.channels.guard import conversation_ref, never_silent
+from cyberbot.live.gate import live_gate
 from cyberbot.security.local_secrets import SESSION_SECRET, read_secret
 from cyberbot.security.session_ids import WebSession, check_secret, new_session, verify_token
 from cyberbot.security.settings import SecuritySettings, settings
 
 logger = logging.getLogger(__name__)
 
+REDIS_URL_VARIABLE = "CYBERBOT_SOCKETIO_REDIS_URL"
+REDIS_CHANNEL_VARIABLE = "CYBERBOT_SOCKETIO_REDIS_CHANNEL"
 # Room for the message, its JSON escaping and the metadata in one socket.io packet.
 _PACKET_OVERHEAD_BYTES = 2048
+
+
+def shared_client_manager(environ: Mapping[str, str]) -> AsyncRedisManager | None:
+    """With several replicas, sockets are reached through Redis: a message for a
+    conversation (an operator's, say) reaches its widget whichever replica it is
+    connected to. CYBERBOT_SOCKETIO_REDIS_URL turns it on (the production profile)."""
+    url = environ.get(REDIS_URL_VARIABLE, "").strip()
+    if not url:
+        return None
+    channel = environ.get(REDIS_CHANNEL_VARIABLE, "").strip() or "cyberbot-socketio"
+    return AsyncRedisManager(url, channel=channel)
 
 
 def max_packet_bytes(config: SecuritySettings) -> int:
@@ -115,11 +130,12 @@ class SocketIOInput(UsesAbuseLimits, InputChannel):
     def blueprint(
         self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
     ) -> Blueprint:
-        handle = never_silent(on_new_message, self.apology)
+        handle = live_gate(never_silent(on_new_message, self.apology))
         sio = AsyncServer(
             async_mode="sanic",
             cors_allowed_origins=list(self.config.allowed_origins),
             max_http_buffer_size=max_packet_bytes(self.config),
+            client_manager=shared_client_manager(os.environ),
         )
         self.sio = sio
         blueprint = SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)

@@ -54,6 +54,7 @@ from cyberbot.channels.whatsapp.store import (
     record_inbound,
     record_status,
 )
+from cyberbot.live.gate import live_gate
 from cyberbot.security.settings import settings
 
 logger = logging.getLogger(__name__)
@@ -140,7 +141,7 @@ class WhatsAppInput(InputChannel):
 
     def blueprint(self, on_new_message: MessageHandler) -> Blueprint:
         webhook = Blueprint("whatsapp_webhook", __name__)
-        handler = never_silent(on_new_message, self.apology)
+        handler = live_gate(never_silent(on_new_message, self.apology))
 
         @webhook.middleware("request")
         async def configured(request: Request) -> HTTPResponse | None:
