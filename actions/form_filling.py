@@ -19,6 +19,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
+from actions.live_chat import offer_live_chat
 from actions.messages import form_messages, text
 from actions.tracker_reading import (
     CONSENT_SESSION,
@@ -438,3 +439,13 @@ class ValidateQuoteForm(BusinessFormValidation):
 class ValidateCallbackForm(BusinessFormValidation):
     def name(self) -> str:
         return "validate_callback_form"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        # Starting: a person answers now when one is free (actions/live_chat.py).
+        if (tracker.active_loop or {}).get("name") != self.form_name():
+            live = await offer_live_chat(dispatcher, tracker)
+            if live is not None:
+                return live
+        return await super().run(dispatcher, tracker, domain)

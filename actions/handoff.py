@@ -21,6 +21,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.form_filling import clear_contact_events
+from actions.live_chat import is_live_waiting
 from actions.messages import form_messages, text
 from actions.tracker_reading import REQUESTED_SLOT, consent_is_current
 from cyberbot.advice.answers import CONTACT_DETAIL_SLOTS
@@ -117,6 +118,8 @@ class SubmitLead(Action, ABC):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
+        if self.kind == "callback" and is_live_waiting(tracker):
+            return []  # a person answers live: the visitor was told so, nothing to file
         if not consent_is_current(tracker, self.form):
             return _refused(dispatcher, tracker)
         draft = self.draft(tracker)
