@@ -29,13 +29,16 @@ from cyberbot.console.conversations_view import (
 )
 from cyberbot.console.dashboard_texts import load_dashboard_texts
 from cyberbot.console.leads_view import LeadFilter, lead_detail, list_lead_page
+from cyberbot.console.live import LiveChat
+from cyberbot.console.live_routes import add_live_api
 from cyberbot.console.stats import StatsFilter, api_body, compute_stats, stats_csv
 
 MAX_PAGE_SIZE = 200
 
 
-def create_api(context: ConsoleContext) -> Blueprint:
+def create_api(context: ConsoleContext, live: LiveChat) -> Blueprint:
     api = Blueprint("console_api", url_prefix=PREFIX + "/api")
+    add_live_api(api, live)
 
     def run(function: Any, *args: Any, **kwargs: Any) -> Any:
         return asyncio.to_thread(function, *args, **kwargs)

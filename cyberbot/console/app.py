@@ -20,18 +20,27 @@ from cyberbot.console.api import create_api
 from cyberbot.console.context import ConsoleContext
 from cyberbot.console.conversations_view import sync
 from cyberbot.console.dashboard_pages import create_dashboard
+from cyberbot.console.live import LiveChat
+from cyberbot.console.live_routes import create_live_page
 from cyberbot.console.pages import create_pages
 from cyberbot.console.sessions import purge_expired
 
 logger = logging.getLogger(__name__)
 
 SYNC_INTERVAL_SECONDS = 5.0
+DEFAULT_RASA_URL = "http://127.0.0.1:5005"
 
 
-def install_console(app: Sanic, context: ConsoleContext, *, background_sync: bool = True) -> None:
-    app.blueprint(create_api(context))
+def install_console(app: Sanic, context: ConsoleContext, *, background_sync: bool = True,
+                    rasa_url: str = DEFAULT_RASA_URL) -> None:
+    """The console on ``app``; live chat reaches visitors through Rasa at ``rasa_url``
+    (CYBERBOT_RASA_URL overrides it)."""
+    live = LiveChat.create(context, rasa_url)
+    app.ctx.live_chat = live
+    app.blueprint(create_api(context, live))
     app.blueprint(create_pages(context))
     app.blueprint(create_dashboard(context))
+    app.blueprint(create_live_page(live))
 
     @app.middleware("request")
     async def console_access(request: Request) -> HTTPResponse | None:
@@ -41,6 +50,20 @@ def install_console(app: Sanic, context: ConsoleContext, *, background_sync: boo
 
     if background_sync:
         app.add_task(_keep_in_sync(context))
+        app.add_task(_withdraw_unclaimed(live))
+
+
+async def _withdraw_unclaimed(live: LiveChat) -> None:
+    """Withdraw waiting hand-offs nobody claimed in time and hand back those whose
+    operator has gone, until the server stops (every console process may run this: each
+    hand-off is ended by exactly one of them)."""
+    while True:
+        try:
+            await live.sweep()
+            await live.release_abandoned()
+        except Exception:
+            logger.exception("Withdrawing unclaimed hand-offs failed; retrying")
+        await asyncio.sleep(live.config.sweep_seconds)
 
 
 async def _keep_in_sync(context: ConsoleContext) -> None:

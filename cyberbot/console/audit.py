@@ -35,6 +35,9 @@ AUDIT_ACTIONS: Mapping[str, str] = MappingProxyType(
         "token_created": "API-token aangemaakt",
         "correction": "Intentie gecorrigeerd",
         "review": "Gesprek beoordeeld",
+        "handoff_claimed": "Live gesprek overgenomen",
+        "handoff_released": "Live gesprek teruggegeven aan de assistent",
+        "handoff_withdrawn": "Live-aanvraag ingetrokken (niemand nam op tijd over)",
     }
 )
 _MAX_NAME_LENGTH = 320

@@ -45,6 +45,8 @@ class BotEntry:
     text: str | None
     buttons: tuple[tuple[str, str], ...]
     utter_action: str | None
+    # The first name of the operator who wrote it in a live conversation; None: the bot.
+    operator: str | None = None
 
 
 @dataclass(frozen=True)
@@ -137,6 +139,7 @@ def _entry(
             text=_text_or_none(data.get("text")),
             buttons=_buttons(_mapping(data.get("data")).get("buttons")),
             utter_action=_text_or_none(metadata.get("utter_action")),
+            operator=_text_or_none(_mapping(metadata.get("operator")).get("name")),
         )
     if kind == "active_loop":
         name = data.get("name")

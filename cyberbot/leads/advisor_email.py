@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timezone
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -131,6 +132,17 @@ def format_euro(amount: float) -> str:
 def _section(title: str, rows: list[tuple[str, Any]]) -> list[str]:
     width = max(len(label) for label, _ in rows) + 2
     return [title, *(f"  {(label + ':').ljust(width)}{_text(value)}" for label, value in rows), ""]
+
+
+def profile_rows(profile: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The business profile as the advisors read it: (label, value), in a fixed order."""
+    return [(label, _text(_profile_value(key, profile.get(key))))
+            for key, label in PROFILE_LABELS.items()]
+
+
+def insurer_names(insurers: Any) -> list[str]:
+    """The names of a list of insurer ids (a recommendation), in its order."""
+    return [str(_insurer(insurer)) for insurer in insurers] if isinstance(insurers, list) else []
 
 
 def _profile_value(key: str, value: Any) -> Any:

@@ -46,6 +46,7 @@ from cyberbot.channels.whatsapp.store import forget_conversations as forget_what
 from cyberbot.console.models import INDEX_TABLES, audit_log, corrections, reviews
 from cyberbot.leads.contact import check_phone
 from cyberbot.leads.models import leads, outbox
+from cyberbot.live.store import forget_handoffs
 
 logger = logging.getLogger(__name__)
 
@@ -116,6 +117,7 @@ def forget(identifier: str, leads_engine: Engine, tracker_engine: Engine | None)
         conversations |= {row.conversation_id for row in matches}
         console_deleted = _delete_console_rows(connection, conversations)
         whatsapp_deleted = forget_whatsapp_rows(connection, conversations)
+        console_deleted += forget_handoffs(connection, conversations)
         _pseudonymise_audit(connection, conversations | {identifier}, pseudonym)
     report = ForgetReport(
         pseudonym=pseudonym,

@@ -72,7 +72,7 @@ def create_app(
     """The site; with ``console``, the operator console under /operator as well."""
     app = Sanic(name)
     if console is not None:
-        install_console(app, console)
+        install_console(app, console, rasa_url=server)
     index = page("index.html").replace("{{server}}", html.escape(server, quote=True))
     privacy_page = page("privacy.html")
     headers = {

@@ -32,6 +32,9 @@ def test_every_action_has_a_dutch_label() -> None:
         "token_created",
         "correction",
         "review",
+        "handoff_claimed",
+        "handoff_released",
+        "handoff_withdrawn",
     }
     assert all(len(action) <= audit_log.c.action.type.length for action in AUDIT_ACTIONS)
     with pytest.raises(TypeError):
