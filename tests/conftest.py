@@ -5,15 +5,13 @@ operator console on the bot's databases)."""
 from __future__ import annotations
 
 import secrets
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.e2e.receiver import WebhookReceiver
-from tests.e2e.servers import ROOT, BotServers, stop, wait_for
+from tests.e2e.servers import BotServers, running_site
 from tests.whatsapp.fake_graph import FakeGraphAPI
 from tests.whatsapp.settings import whatsapp_environment
 
@@ -44,6 +42,9 @@ def bot(
             "CYBERBOT_WEBHOOK_SECRET": receiver.secret,
             "CYBERBOT_WEBHOOK_TIMEOUT": "5",
             "CYBERBOT_OUTBOX_POLL_SECONDS": "0.5",
+            # Live chat whatever the time of day the tests run (office hours are tested
+            # on their own); only the live-chat tests make an operator available.
+            "CYBERBOT_LIVE_HOURS": "always",
             # The limits per conversation of security.yml: no test conversation is longer.
             # Per client they stay out of reach: every test talks from 127.0.0.1.
             "CYBERBOT_LIMIT_MESSAGES_PER_MINUTE_PER_CONVERSATION": "20",
@@ -68,22 +69,11 @@ def bot(
 class Site:
     """The demo site and operator console, started on the bot's databases."""
 
-    def __init__(self, url: str, process: subprocess.Popen[bytes]) -> None:
+    def __init__(self, url: str) -> None:
         self.url = url
-        self.process = process
 
 
 @pytest.fixture(scope="session")
 def site(bot: BotServers) -> Iterator[Site]:
-    port = bot.site_port
-    log = (bot.workdir / "site.log").open("ab")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "cyberbot.web.site", "--port", str(port), "--server", bot.url],
-        cwd=ROOT, env=bot.env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_for(f"{url}/", process, timeout=60)
-        yield Site(url, process)
-    finally:
-        stop(process)
+    with running_site(bot.env, bot.workdir / "site.log", bot.url, port=bot.site_port) as url:
+        yield Site(url)

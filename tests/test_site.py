@@ -2,32 +2,23 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
+import os
 from collections.abc import Iterator
 
 import pytest
 import requests
 
 from cyberbot.web.site import content_security_policy
-from tests.e2e.servers import ROOT, free_port, stop, wait_for
+from tests.e2e.servers import running_site
 
 SERVER = 'http://127.0.0.1:5999/"><script>alert(1)</script>'
 
 
 @pytest.fixture(scope="module")
-def site() -> Iterator[str]:
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "cyberbot.web.site", "--port", str(port), "--server", SERVER],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_for(f"{url}/", process, timeout=60)
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    log = tmp_path_factory.mktemp("site") / "site.log"
+    with running_site(dict(os.environ), log, SERVER) as url:
         yield url
-    finally:
-        stop(process)
 
 
 def test_home_carries_the_three_insurers_and_the_widget(site: str) -> None:

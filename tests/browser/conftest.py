@@ -17,6 +17,22 @@ from playwright.sync_api import Browser, Dialog, Page, sync_playwright
 from tests.conftest import Site
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def assert_accessible(page: Page, where: str = "") -> None:
+    """No WCAG 2.1 A or AA violation on ``page`` as axe-core finds them (the page must
+    have been opened with ``bypass_csp=True``, so that axe can be loaded)."""
+    if not AXE.exists():
+        pytest.fail(f"{AXE} is missing: make test installs it (npm ci)", pytrace=False)
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        "axe.run(document, {runOnly: {type: 'tag', values: "
+        "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})")
+    violations = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
+                  for v in result["violations"]]
+    assert violations == [], where
+    assert len(result["passes"]) > 10, where  # axe ran its checks
 
 
 # Module scope: while Playwright's sync API is open, an event loop runs in this thread,

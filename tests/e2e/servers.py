@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -25,11 +27,33 @@ from cyberbot.bench.cluster import (
 from cyberbot.channels.rest import conversation_id as rest_conversation
 from cyberbot.security.local_secrets import RASA_AUTH_TOKEN, REST_TOKEN
 
-__all__ = ["RASA", "ROOT", "BotServers", "free_port", "rest_conversation", "stop", "wait_for"]
+__all__ = ["RASA", "ROOT", "BotServers", "free_port", "rest_conversation", "running_site",
+           "stop", "wait_for"]
 
 # The process helpers are the ones `make bench` and the scale-out tests use.
 wait_for = wait_until_up
 stop = stop_process
+
+
+@contextmanager
+def running_site(env: dict[str, str], log: Path, server: str | None = None,
+                 port: int | None = None) -> Iterator[str]:
+    """The demo site with the operator console (``python -m cyberbot.web.site``) on
+    ``port`` (default: a free one), its widget and live chat talking to Rasa at
+    ``server`` (default: the site's own default); yields its URL once it answers, and
+    stops it afterwards."""
+    port = port or free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "cyberbot.web.site", "--port", str(port),
+         *(["--server", server] if server else [])],
+        cwd=ROOT, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(f"{url}/", process, timeout=60)
+        yield url
+    finally:
+        stop(process)
 
 
 class BotServers:

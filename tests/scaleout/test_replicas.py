@@ -39,12 +39,17 @@ from cyberbot.bench.cluster import (
 from cyberbot.channels.rest import conversation_id as rest_conversation
 from cyberbot.console.models import conversations as console_conversations
 from cyberbot.leads.models import leads
+from cyberbot.live.config import live_text
 from cyberbot.security.settings import Limits
+from tests.e2e.live_support import OperatorAPI, Visitor, wait_until
 from tests.e2e.receiver import WebhookReceiver
+from tests.e2e.servers import running_site
 
 pytestmark = pytest.mark.e2e
 REFERENCE = re.compile(r"CV-\d{4}-\d{6}")
 CONVERSATIONS = 50
+LIVE_MESSAGES = 50
+RESULTS = ROOT / "results"
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +68,10 @@ def cluster(
                        # The limits of security.yml, with this test as the trusted proxy.
                        **{f"CYBERBOT_LIMIT_{name.upper()}": str(field.default)
                           for name, field in Limits.__fields__.items()},
-                       "CYBERBOT_TRUSTED_PROXIES": "127.0.0.1/32"},
+                       "CYBERBOT_TRUSTED_PROXIES": "127.0.0.1/32",
+                       # Live chat whatever the hour; only the live test makes anyone
+                       # available.
+                       "CYBERBOT_LIVE_HOURS": "always"},
         )
         # A second outbox worker: two workers and two action servers all try to deliver.
         log = (workdir / "worker-2.log").open("ab")
@@ -303,3 +311,70 @@ def test_the_replicas_count_one_client_address_together(cluster: Cluster) -> Non
     # Another address behind the same proxy is not affected.
     assert post(cluster, cluster.urls[0], f"other-{secrets.token_hex(2)}", "hallo",
                 client="198.51.100.78").status_code == 200
+
+
+@pytest.fixture()
+def console_on_second_replica(cluster: Cluster) -> Iterator[str]:
+    """The operator console, reaching the visitors through the second Rasa replica."""
+    env = {**cluster.base_env, "CYBERBOT_RASA_URL": cluster.urls[1],
+           "CYBERBOT_ENDPOINTS": str(ROOT / "endpoints.production.yml")}
+    with running_site(env, cluster.workdir / "console.log", cluster.urls[0]) as url:
+        yield url
+
+
+def test_an_operator_on_one_replica_reaches_a_widget_on_the_other(
+    cluster: Cluster, console_on_second_replica: str
+) -> None:
+    email = "live-replicas@voorbeeld.nl"
+    added = subprocess.run(
+        [sys.executable, "-m", "cyberbot.cli", "operators", "add", email, "--role", "operator",
+         "--password-stdin"], cwd=ROOT, env=cluster.base_env,
+        input="een lang en sterk wachtwoord\n", capture_output=True, text=True, timeout=120)
+    assert added.returncode == 0, added.stderr
+    made = subprocess.run([sys.executable, "-m", "cyberbot.cli", "operators", "token", email],
+                          cwd=ROOT, env=cluster.base_env, capture_output=True, text=True,
+                          timeout=120)
+    operator = OperatorAPI(console_on_second_replica, made.stdout.strip())
+    assert operator.availability(True).status_code == 200
+    first, second = cluster.urls
+    visitor = Visitor(first, "http://localhost:8080")
+    try:
+        conversation = visitor.conversation_id
+        visitor.say("Ik wil een adviseur spreken")
+        assert visitor.next_message()["text"] == live_text("connecting", minutes=2)
+        assert operator.claim(conversation).status_code == 200
+        assert visitor.next_message()["text"] == live_text("claimed", name="Live")
+
+        # The same visitor on the second replica: the bot is silent there too.
+        other = Visitor(second, "http://localhost:8080", token=visitor.token)
+        try:
+            assert other.conversation_id == conversation
+            other.client.emit("user_uttered", {"message": "Wat kost een cyberverzekering?",
+                                               "session_id": visitor.token})
+            wait_until(lambda: "Wat kost een cyberverzekering?"
+                       in operator.visitor_texts(conversation), what="the transcript")
+        finally:
+            other.close()
+
+        latencies = []
+        for number in range(LIVE_MESSAGES):
+            text = f"Bericht {number + 1} van de adviseur."
+            started = time.perf_counter()
+            assert operator.send(conversation, text).status_code == 200
+            assert visitor.next_message()["text"] == text
+            latencies.append((time.perf_counter() - started) * 1000)
+        assert operator.release(conversation).status_code == 200
+        assert visitor.next_message()["text"] == live_text("released", name="Live")
+    finally:
+        visitor.close()
+        operator.availability(False)
+    ordered = sorted(latencies)
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "live_latency.md").write_text(
+        "# Delivery latency of operator messages\n\n"
+        f"{LIVE_MESSAGES} messages, from the console API call (second Rasa replica) to the "
+        "widget's socket.io client (first replica, long-polling), production profile "
+        "(PostgreSQL, Redis, RabbitMQ):\n\n"
+        f"- p50: {ordered[len(ordered) // 2]:.0f} ms\n"
+        f"- p95: {ordered[int(len(ordered) * 0.95) - 1]:.0f} ms\n"
+        f"- max: {ordered[-1]:.0f} ms\n", encoding="utf-8")
