@@ -265,7 +265,9 @@ def dutch_holidays(year: int) -> dict[date, str]:
     if kings_day.weekday() == 6:
         kings_day = date(year, 4, 26)
     sunday = easter(year)
+    liberation = {date(year, 5, 5): "Bevrijdingsdag"} if year % 5 == 0 else {}
     return {
+        **liberation,
         date(year, 1, 1): "Nieuwjaarsdag",
         sunday + timedelta(days=1): "Tweede Paasdag",
         kings_day: "Koningsdag",
@@ -283,27 +285,35 @@ def test_easter_rule() -> None:
     assert dutch_holidays(2025)[date(2025, 4, 26)] == "Koningsdag"
 
 
-def test_closing_days_are_real_dates_of_consecutive_years_from_2026() -> None:
-    days = raw_content()["closing_days"]
-    assert all(type(day) is date for day in days), "write dates as unquoted YYYY-MM-DD"
-    years = sorted({day.year for day in days})
-    assert years[:2] == [2026, 2027]
-    assert years == list(range(years[0], years[-1] + 1))
+@pytest.mark.parametrize("year", range(2025, 2046))
+def test_the_office_closes_on_the_dutch_public_holidays_of_every_year(year: int) -> None:
+    """The holidays package against the rules computed here, for years nobody typed in:
+    Sundays are closed anyway, so only the other days are compared."""
+    closed = {}
+    day = date(year, 1, 1)
+    while day.year == year:
+        name = HOURS.closing_day(day)
+        if name is not None and day.weekday() != 6:
+            closed[day] = name.casefold()
+        day += timedelta(days=1)
+    expected = {day: name.casefold() for day, name in dutch_holidays(year).items()
+                if day.weekday() != 6}
+    assert closed == expected
 
 
-def test_closing_days_are_the_dutch_public_holidays() -> None:
-    years = {day.year for day in HOURS.closing_days}
-    expected = {day: name for year in years for day, name in dutch_holidays(year).items()}
-    assert dict(HOURS.closing_days) == expected
+def test_the_office_is_open_on_good_friday_and_on_liberation_day_between_lustra() -> None:
+    assert HOURS.closing_day(date(2026, 4, 3)) is None  # Goede Vrijdag
+    assert HOURS.opening_on(date(2026, 5, 5)) is not None
+    assert HOURS.closing_day(date(2030, 5, 5)) == "Bevrijdingsdag"
 
 
-def test_closing_days_are_listed_for_the_coming_year() -> None:
-    """Fails from 1 December of the last year listed: time to add the next year."""
-    last_year = max(day.year for day in HOURS.closing_days)
-    assert date.today() <= date(last_year, 12, 1), (
-        f"content/office_hours.yml lists closing days up to {last_year}: "
-        f"add the closing days of {last_year + 1}"
-    )
+def test_the_offices_own_closing_days_come_first() -> None:
+    data = raw_content()
+    data["closing_days"] = {date(2026, 6, 12): "Personeelsuitje"}
+    own = parse_office_hours(data)
+    assert own.closing_day(date(2026, 6, 12)) == "Personeelsuitje"
+    assert own.opening_on(date(2026, 6, 12)) is None
+    assert own.closing_day(date(2026, 12, 25)) == "Eerste Kerstdag"
 
 
 @pytest.mark.parametrize("weekday", WEEKDAYS)
@@ -346,8 +356,11 @@ def test_content_file_is_as_documented() -> None:
         ),
         (lambda data: data["response_time"].update(minutes=0), "response_time"),
         (lambda data: data["messages"].pop("tomorrow"), "messages"),
-        (lambda data: data["closing_days"].update({"2026-13-01": "Fout"}), "not a date"),
-        (lambda data: data["closing_days"].update({date(2026, 6, 1): ""}), "needs a name"),
+        (lambda data: data.update(closing_days={"2026-13-01": "Fout"}), "not a date"),
+        (lambda data: data.update(closing_days={date(2026, 6, 1): ""}), "needs a name"),
+        (lambda data: data["public_holidays"].update(country="XX"), "no public holidays"),
+        (lambda data: data["public_holidays"].update(open_on=["Sinterklaas"]), "not a holiday"),
+        (lambda data: data.pop("public_holidays"), "public_holidays"),
     ],
 )
 def test_malformed_content_is_refused(

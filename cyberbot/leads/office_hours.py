@@ -1,8 +1,11 @@
 """When can a visitor who asks for a call-back expect contact?
 
 The opening hours, the promised response time, the closing days and the texts live in
-``content/office_hours.yml``. :func:`contact_promise` turns a moment into a promise: the
-response time when the office is open long enough, otherwise the next opening.
+``content/office_hours.yml``. Public holidays come from the maintained ``holidays``
+package for every year, so nothing there needs a yearly update; the file names only
+the holidays the office works on and its own extra closing days.
+:func:`contact_promise` turns a moment into a promise: the response time when the office
+is open long enough, otherwise the next opening.
 
 Times are computed on the office's wall clock (``datetime.combine`` with the office time
 zone) and compared as instants, so daylight-saving changes need no special care.
@@ -18,6 +21,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import holidays
 import yaml
 
 from cyberbot.dutch_dates import day_and_date
@@ -55,13 +59,27 @@ class OfficeHours:
     weekly: Mapping[int, Opening]
     response_minutes: int
     response_phrase: str
-    # Closing days besides the weekly ones, with their name.
+    # The office's own closing days besides the weekly ones and the public holidays.
     closing_days: Mapping[date, str]
     messages: Mapping[str, str]
+    # The country whose public holidays close the office (ISO code), and the holidays
+    # (by Dutch name, case-insensitive) it is open on all the same.
+    holiday_country: str = "NL"
+    open_on: frozenset[str] = frozenset()
+
+    def closing_day(self, day: date) -> str | None:
+        """The name of the holiday or closing day ``day`` is, if the office closes for it."""
+        own = self.closing_days.get(day)
+        if own is not None:
+            return own
+        name = public_holidays(self.holiday_country, day.year).get(day)
+        if name is None or name.casefold() in self.open_on:
+            return None
+        return name
 
     def opening_on(self, day: date) -> Opening | None:
         """The opening hours of ``day``, or None when the office is closed all day."""
-        if day in self.closing_days:
+        if self.closing_day(day) is not None:
             return None
         return self.weekly.get(day.weekday())
 
@@ -98,7 +116,33 @@ def _parse_opening(value: Any, weekday: str) -> Opening | None:
     return opening
 
 
+@lru_cache(maxsize=32)
+def public_holidays(country: str, year: int) -> Mapping[date, str]:
+    """The public holidays of ``country`` in ``year``, with their Dutch names (several
+    holidays on one day are joined by the package with "; ")."""
+    return dict(holidays.country_holidays(country, years=year, language="nl"))
+
+
+def _parse_public_holidays(value: Any) -> tuple[str, frozenset[str]]:
+    if not isinstance(value, dict) or not isinstance(value.get("country"), str):
+        raise ValueError("public_holidays: expected a country code and the holidays to work on")
+    country = value["country"].upper()
+    if country not in holidays.list_supported_countries():
+        raise ValueError(f"public_holidays: no public holidays known for {country!r}")
+    open_on = value.get("open_on") or []
+    if not isinstance(open_on, list) or not all(isinstance(n, str) for n in open_on):
+        raise ValueError("public_holidays.open_on: expected a list of holiday names")
+    known = {name.casefold() for year in (2024, 2025, 2026, 2030)
+             for name in public_holidays(country, year).values()}
+    unknown = [name for name in open_on if name.casefold() not in known]
+    if unknown:
+        raise ValueError(f"public_holidays.open_on: not a holiday of {country}: {unknown}")
+    return country, frozenset(name.casefold() for name in open_on)
+
+
 def _parse_closing_days(value: Any) -> dict[date, str]:
+    if value is None:
+        return {}
     if not isinstance(value, dict):
         raise ValueError("closing_days: expected a mapping of dates to names")
     days = {}
@@ -134,6 +178,7 @@ def parse_office_hours(data: Any) -> OfficeHours:
         or not isinstance(response.get("phrase"), str)
     ):
         raise ValueError("response_time: expected a positive number of minutes and a phrase")
+    country, open_on = _parse_public_holidays(data.get("public_holidays"))
     messages = data.get("messages")
     if not isinstance(messages, dict) or not all(
         isinstance(messages.get(key), str) for key in MESSAGE_KEYS
@@ -146,6 +191,8 @@ def parse_office_hours(data: Any) -> OfficeHours:
         response_phrase=response["phrase"],
         closing_days=_parse_closing_days(data.get("closing_days")),
         messages={key: messages[key] for key in MESSAGE_KEYS},
+        holiday_country=country,
+        open_on=open_on,
     )
 
 
@@ -223,7 +270,7 @@ def contact_promise(now: datetime, hours: OfficeHours | None = None) -> ContactP
             )
             return ContactPromise(within_hours=True, earliest=following, message=message)
     following = _next_opening(office, today)
-    holiday = office.closing_days.get(today)
+    holiday = office.closing_day(today)
     template = office.messages["closed" if holiday is None else "closed_holiday"]
     message = template.format(
         day=_day_label(following, today, office), time=f"{following:%H:%M}", holiday=holiday
