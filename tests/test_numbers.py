@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
 import pytest
@@ -238,9 +237,10 @@ def test_hostile_input_gives_none(parse: Parse, text: str) -> None:
     assert parse(text) is None
 
 
+MIXED = "we zijn met 12 man, omzet € 1,2 mln; tweeënveertig 👍 sinds 2015 "
+
+
 @pytest.mark.parametrize("parse", FUNCTIONS, ids=[parse.__name__ for parse in FUNCTIONS])
-def test_long_mixed_input_is_fast(parse: Parse) -> None:
-    text = ("we zijn met 12 man, omzet € 1,2 mln; tweeënveertig 👍 sinds 2015 ") * 150
-    started = time.perf_counter()
-    parse(text)
-    assert time.perf_counter() - started < 2
+def test_long_mixed_input_is_read_as_the_sentence_it_repeats(parse: Parse) -> None:
+    """The same sentence 150 times reads as it does once (speed: tests/bench/test_speed.py)."""
+    assert parse(MIXED * 150) == parse(MIXED)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -173,8 +172,8 @@ def test_unsure_matches(text: str, candidates: tuple[str, ...]) -> None:
     assert match_sector(text) == SectorMatch(None, candidates)
 
 
-def test_long_input_is_fast() -> None:
-    started = time.perf_counter()
-    for text in ("webshop makelaar " * 600, "x" * 10_000, "bar " * 2_500):
-        match_sector(text)
-    assert time.perf_counter() - started < 1
+def test_long_input_is_read_without_a_guess() -> None:
+    """Long input gives an answer, not a hang (its speed: tests/bench/test_speed.py)."""
+    assert match_sector("x" * 10_000) == SectorMatch(None, ())
+    assert match_sector("bar " * 2_500).sector is not None
+    assert match_sector("webshop makelaar " * 600).sector is None

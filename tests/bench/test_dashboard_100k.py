@@ -35,7 +35,7 @@ from cyberbot.console.models import conversations, get_console_engine
 from cyberbot.console.stats import StatsFilter, compute_missed, compute_stats
 from cyberbot.leads.models import leads, outbox
 from cyberbot.tracker_events import events
-from tests.console.test_paging_100k import (
+from tests.bench.test_paging_100k import (
     CONVERSATIONS,
     FIRST_START,
     MIX,

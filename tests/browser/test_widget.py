@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 from typing import Any
 
 import pytest
@@ -41,15 +40,21 @@ def send(page: Page, text: str) -> None:
 
 
 def wait_for_bot_text(page: Page, pattern: str, after: int = 0) -> Locator:
-    """The newest bot message matching ``pattern`` among those after the first ``after``."""
+    """The newest bot message matching ``pattern`` among those after the first ``after``,
+    once the widget shows one (Playwright waits for it in the page)."""
+    page.wait_for_function(
+        """([after, pattern]) => {
+            const regex = new RegExp(pattern, "i");
+            return [...document.querySelectorAll('[data-testid=message][data-from=bot]')]
+                .slice(after).some(message => regex.test(message.innerText));
+        }""",
+        arg=[after, pattern], timeout=ANSWER_TIMEOUT,
+    )
     regex = re.compile(pattern, re.IGNORECASE)
-    deadline = time.monotonic() + ANSWER_TIMEOUT / 1000
     messages = bot_messages(page)
-    while time.monotonic() < deadline:
-        for index in range(messages.count() - 1, after - 1, -1):
-            if regex.search(messages.nth(index).inner_text()):
-                return messages.nth(index)
-        time.sleep(0.2)
+    for index in range(messages.count() - 1, after - 1, -1):
+        if regex.search(messages.nth(index).inner_text()):
+            return messages.nth(index)
     pytest.fail(f"no new bot message matching {pattern!r}")
 
 
@@ -244,7 +249,11 @@ def test_screenshots_of_the_open_widget(
         open_widget(page, site)
         wait_for_bot_text(page, "digitale assistent")
         ask(page, "Wat kost een cyberverzekering?", "premie")
-        time.sleep(0.5)  # let the scroll settle
+        # The widget scrolls its conversation to the newest message.
+        page.wait_for_function(
+            """() => { const body = document.querySelector('[data-testid=panel] .body');
+                       return body.scrollHeight - body.scrollTop - body.clientHeight < 2; }""",
+            timeout=ANSWER_TIMEOUT)
         box = page.locator("[data-testid=panel]").bounding_box()
         assert box is not None
         if mobile:  # full screen on phones, with a 16 px input (no zoom on iOS)

@@ -4,12 +4,14 @@ talking to the console's JSON API."""
 from __future__ import annotations
 
 import queue
-import time
-from collections.abc import Callable
 from typing import Any
 
 import requests
 import socketio
+
+from tests.e2e.servers import wait_until
+
+__all__ = ["OperatorAPI", "Visitor", "wait_until"]
 
 ANSWER_TIMEOUT = 60.0
 
@@ -97,17 +99,3 @@ class OperatorAPI:
             return []
         reply.raise_for_status()
         return [entry["text"] for entry in reply.json()["entries"] if entry["kind"] == "user"]
-
-
-def wait_until(condition: Callable[[], Any], timeout: float = ANSWER_TIMEOUT,
-               what: str = "condition") -> Any:
-    """Poll ``condition`` until it returns something true (a state another process
-    reaches: no fixed sleep stands in for it)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.1)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,7 @@ from cyberbot.channels.rest import conversation_id as rest_conversation
 from cyberbot.security.local_secrets import RASA_AUTH_TOKEN, REST_TOKEN
 
 __all__ = ["RASA", "ROOT", "BotServers", "free_port", "rest_conversation", "running_site",
-           "stop", "wait_for"]
+           "stop", "wait_for", "wait_until"]
 
 # The process helpers are the ones `make bench` and the scale-out tests use.
 wait_for = wait_until_up
@@ -182,3 +183,17 @@ class BotServers:
         reply.raise_for_status()
         result: dict[str, Any] = reply.json()
         return result
+
+
+def wait_until(condition: Callable[[], Any], timeout: float = 60.0,
+               what: str = "condition") -> Any:
+    """Poll ``condition`` until it returns something true (a state another process
+    reaches: no fixed sleep stands in for it)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.1)

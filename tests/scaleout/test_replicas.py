@@ -41,9 +41,9 @@ from cyberbot.console.models import conversations as console_conversations
 from cyberbot.leads.models import leads
 from cyberbot.live.config import live_text
 from cyberbot.security.settings import Limits
-from tests.e2e.live_support import OperatorAPI, Visitor, wait_until
+from tests.e2e.live_support import OperatorAPI, Visitor
 from tests.e2e.receiver import WebhookReceiver
-from tests.e2e.servers import running_site
+from tests.e2e.servers import running_site, wait_until
 
 pytestmark = pytest.mark.e2e
 REFERENCE = re.compile(r"CV-\d{4}-\d{6}")
@@ -222,19 +222,19 @@ def test_the_console_index_follows_the_event_broker(cluster: Cluster) -> None:
                                 cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     engine = create_engine(cluster.database_url, future=True)
     try:
-        time.sleep(5)  # connected and caught up with what is already there
+        # Rasa's events wait in the durable queue until the follower consumes them, so
+        # the order of the follower's start and the message does not matter.
         sender = f"followed-{secrets.token_hex(4)}"
         say(cluster, cluster.urls[0], sender, "Wat kost een cyberverzekering?")
-        deadline = time.monotonic() + 30
-        found = None
-        while found is None and time.monotonic() < deadline:
+
+        def indexed() -> Any:
             with engine.connect() as connection:
-                found = connection.execute(
+                return connection.execute(
                     select(console_conversations.c.turns, console_conversations.c.faq_answered)
                     .where(console_conversations.c.conversation_id == rest_conversation(sender))
                 ).first()
-            time.sleep(0.5)
-        assert found is not None, "the follower did not index the new conversation"
+
+        found = wait_until(indexed, timeout=60, what="the follower to index the conversation")
         assert tuple(found) == (1, True)
     finally:
         engine.dispose()

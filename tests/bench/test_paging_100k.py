@@ -41,6 +41,8 @@ from cyberbot.tracker_events import events
 from tests.console.tracker_fixtures import KINDS, create_tracker_engine, event_row
 from tests.e2e.servers import ROOT, free_port, stop, wait_for
 
+# Timed, so run by `make bench`, never by `make test`.
+pytestmark = pytest.mark.bench
 CONVERSATIONS = 100_000
 RESULTS = Path(__file__).resolve().parents[2] / "results" / "console_paging.json"
 LIMIT_SECONDS = 1.0
