@@ -16,6 +16,17 @@ from tests.whatsapp.fake_graph import FakeGraphAPI
 from tests.whatsapp.settings import whatsapp_environment
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The tiers a developer can run alone (``pytest -m unit``, ``-m browser``, ...):
+    browser and scale-out tests by their folder, unit tests for starting no server."""
+    for item in items:
+        folder = Path(str(item.fspath)).parent.name
+        if folder in ("browser", "scaleout"):
+            item.add_marker(folder)
+        if item.get_closest_marker("e2e") is None and item.get_closest_marker("bench") is None:
+            item.add_marker("unit")
+
+
 @pytest.fixture(scope="session")
 def receiver() -> Iterator[WebhookReceiver]:
     webhook = WebhookReceiver(secrets.token_hex(16))
