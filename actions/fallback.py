@@ -18,9 +18,10 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.faq import ADVISER_BUTTON, topic_button
 from actions.tracker_reading import explained_input_issue
+from cyberbot.content import content_path
 from cyberbot.faq.selection import candidates_from, thresholds
 
-MESSAGES_FILE = Path(__file__).resolve().parents[1] / "content" / "fallback_messages.yml"
+MESSAGES_FILE = content_path("fallback_messages.yml")
 FALLBACK_INTENT = "nlu_fallback"
 # Consecutive misunderstood messages after which a person is offered.
 OFFER_HUMAN_AFTER = 2

@@ -9,7 +9,9 @@ from typing import Any
 
 import yaml
 
-MESSAGES_FILE = Path(__file__).resolve().parents[1] / "content" / "form_messages.yml"
+from cyberbot.content import content_path
+
+MESSAGES_FILE = content_path("form_messages.yml")
 
 
 @lru_cache(maxsize=1)

@@ -24,10 +24,11 @@ import yaml
 from cyberbot.advice.country import detect_country
 from cyberbot.advice.numbers import extract_employees, extract_revenue, parse_amount, parse_count
 from cyberbot.advice.sectors import match_sector
+from cyberbot.content import content_path
 from cyberbot.leads.contact import find_email, find_phone
 from cyberbot.text import single_line, strip_accents
 
-WORDS_FILE = Path(__file__).resolve().parents[2] / "content" / "answer_words.yml"
+WORDS_FILE = content_path("answer_words.yml")
 
 # Intents that may interrupt a form: they are answered by a rule, then the form resumes
 # (or, for the last three, ends or hands over to another form).

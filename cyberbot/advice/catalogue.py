@@ -20,8 +20,9 @@ from typing import Any, NoReturn
 import yaml
 
 from cyberbot.advice.sectors import load_sectors
+from cyberbot.content import content_path
 
-CATALOGUE_FILE = Path(__file__).resolve().parents[2] / "content" / "insurers.yml"
+CATALOGUE_FILE = content_path("insurers.yml")
 
 # The ids the chat's slots use (domain.yml): `sector` and `priority`.
 SECTOR_IDS = frozenset(sector.id for sector in load_sectors())

@@ -23,9 +23,10 @@ from typing import Any
 
 import yaml
 
+from cyberbot.content import content_path
 from cyberbot.text import strip_accents
 
-SECTORS_FILE = Path(__file__).resolve().parents[2] / "content" / "sectors.yml"
+SECTORS_FILE = content_path("sectors.yml")
 OTHER = "overig"  # only when the visitor says so, and never next to a sector that matched
 _MIN_PART_LENGTH = 5  # shorter keywords match whole words only: "bar" is not in "betaalbaar"
 _WHOLE_WORD_MARK = "="  # "=anders": whole word only, though long enough to be a part

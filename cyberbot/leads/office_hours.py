@@ -24,9 +24,10 @@ from zoneinfo import ZoneInfo
 import holidays
 import yaml
 
+from cyberbot.content import content_path
 from cyberbot.dutch_dates import day_and_date
 
-OFFICE_HOURS_FILE = Path(__file__).resolve().parents[2] / "content" / "office_hours.yml"
+OFFICE_HOURS_FILE = content_path("office_hours.yml")
 # Keys of opening_hours in the YAML, in the order of date.weekday().
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 CLOSED = "closed"

@@ -19,8 +19,9 @@ from typing import Any
 import yaml
 
 from cyberbot.channels.whatsapp.formatting import TEXT_MAX, shorten
+from cyberbot.content import content_path
 
-LABELS_FILE = Path(__file__).resolve().parents[3] / "content" / "whatsapp_labels.yml"
+LABELS_FILE = content_path("whatsapp_labels.yml")
 
 BUTTON_TITLE_MAX = 20  # a reply button's title
 ROW_TITLE_MAX = 24  # a list row's title
