@@ -15,12 +15,6 @@ from typing import Any
 
 from rasa.core.channels.channel import OutputChannel, UserMessage
 
-from cyberbot.rasa_speedups import install
-
-# Every channel of this project uses the guard, so the Rasa server that loads one of
-# them (credentials.yml) also gets the fix in cyberbot.rasa_speedups.
-install()
-
 logger = logging.getLogger(__name__)
 
 MessageHandler = Callable[[UserMessage], Awaitable[Any]]

@@ -55,6 +55,10 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
     from rasa.__main__ import main as rasa_main  # slow to import: after the checks
 
+    from cyberbot.rasa_compat import install
+
+    install()  # the project's patches of Rasa internals (cyberbot/rasa_compat)
+
     sys.argv = ["rasa", *rasa_arguments(args, token, settings().allowed_origins)]
     rasa_main()
     return 0

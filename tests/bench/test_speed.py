@@ -10,10 +10,9 @@ import jsonschema
 import pytest
 from rasa.core.actions.action import RemoteAction
 
-import cyberbot.channels.rest  # noqa: F401  (installs the fix, as Rasa's start-up does)
 from cyberbot.advice.numbers import extract_employees, extract_revenue, parse_amount, parse_count
 from cyberbot.advice.sectors import match_sector
-from cyberbot.rasa_speedups import validate_action_result
+from cyberbot.rasa_compat.action_validation import validate_action_result
 
 pytestmark = pytest.mark.bench
 FUNCTIONS = [parse_count, parse_amount, extract_employees, extract_revenue]

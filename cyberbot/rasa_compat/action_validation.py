@@ -6,8 +6,8 @@ builds a new validator, on every call: about 40 ms of CPU per custom action here
 than half of a form turn. ``install`` makes Rasa validate with one validator built once;
 what is accepted and the error raised are unchanged.
 
-Installed by ``cyberbot.channels.guard``, which every channel of this project uses (Rasa
-imports the channels named in credentials.yml when it starts).
+Installed by :func:`cyberbot.rasa_compat.install`, which the Rasa server calls at start-up
+(``cyberbot.servers.rasa_server``).
 """
 
 from __future__ import annotations
@@ -43,4 +43,5 @@ def validate_action_result(_action: RemoteAction, result: dict[str, Any]) -> boo
 
 
 def install() -> None:
+    """Make ``RemoteAction.run`` validate replies with :func:`validate_action_result`."""
     RemoteAction._validate_action_result = validate_action_result

@@ -1,0 +1,93 @@
+"""The fence around Rasa's internals: every name of Rasa 3.6 this project relies on beyond
+its documented extension points, and every patch, in one place.
+
+- :func:`install` applies the patches. The Rasa server calls it explicitly at start-up
+  (``cyberbot.servers.rasa_server``); importing a module never patches anything.
+- :data:`RASA_NAMES` lists the undocumented names the code uses, who uses them and why.
+  :func:`missing_names` checks them; ``tests/test_rasa_compat.py`` fails with the list
+  when an upgrade of Rasa renames, removes or stops calling one of them.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+from dataclasses import dataclass
+
+from cyberbot.rasa_compat import action_validation
+
+
+@dataclass(frozen=True)
+class RasaName:
+    """One internal of Rasa: ``module``:``qualname``, optionally with parameters it must
+    accept, the project module that uses it, and why."""
+
+    module: str
+    qualname: str
+    used_by: str
+    why: str
+    parameters: tuple[str, ...] = ()
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.module}.{self.qualname}"
+
+
+RASA_NAMES: tuple[RasaName, ...] = (
+    RasaName("rasa.core.actions.action", "RemoteAction._validate_action_result",
+             "cyberbot/rasa_compat/action_validation.py",
+             "replaced by a validator built once (40 ms of CPU per custom action)",
+             ("self", "result")),
+    RasaName("rasa.core.tracker_store", "SQLTrackerStore._event_query",
+             "cyberbot/tracker_store.py", "reads one session's events in pieces",
+             ("self", "session", "sender_id", "fetch_events_from_all_sessions")),
+    RasaName("rasa.core.tracker_store", "SQLTrackerStore._additional_events",
+             "cyberbot/tracker_store.py", "saves only the events added to a compacted tracker",
+             ("self", "session", "tracker")),
+    RasaName("rasa.core.tracker_store", "SQLTrackerStore._stream_new_events",
+             "cyberbot/tracker_store.py", "streams only the new events to the broker"),
+    RasaName("rasa.core.tracker_store", "SQLTrackerStore.SQLEvent",
+             "cyberbot/tracker_store.py", "the ORM class of the events table"),
+    RasaName("rasa.shared.core.events", "Event._from_parameters",
+             "cyberbot/tracker_store.py", "builds an event once its class is known",
+             ("parameters",)),
+    RasaName("rasa.core.processor", "MessageProcessor.log_message",
+             "cyberbot/live/gate.py",
+             "records a visitor's message without predicting while an operator has it",
+             ("self", "message", "should_save_tracker")),
+    RasaName("rasa.core.lock_store", "LockStore.lock", "cyberbot/live/gate.py",
+             "one replica at a time records a conversation's message",
+             ("self", "conversation_id")),
+    RasaName("rasa.core.channels.socketio", "SocketBlueprint",
+             "cyberbot/channels/socketio.py", "mounts python-socketio on Sanic"),
+    RasaName("rasa.core.channels.socketio", "SocketIOOutput",
+             "cyberbot/channels/socketio.py", "sends to a conversation's room"),
+    RasaName("rasa.server", "EXECUTE_SIDE_EFFECTS_QUERY_KEY", "cyberbot/live/rasa_bridge.py",
+             "appended operator messages are sent through the visitor's channel"),
+)
+
+
+def install() -> None:
+    """Apply every patch (idempotent)."""
+    action_validation.install()
+
+
+def missing_names(names: tuple[RasaName, ...] = RASA_NAMES) -> list[str]:
+    """A sentence per name that Rasa no longer has, or no longer takes the parameters of."""
+    problems = []
+    for name in names:
+        try:
+            found: object = importlib.import_module(name.module)
+            for part in name.qualname.split("."):
+                found = getattr(found, part)
+        except (ImportError, AttributeError):
+            problems.append(f"{name.full_name} is gone; {name.used_by} relies on it: {name.why}")
+            continue
+        if name.parameters:
+            target = inspect.unwrap(found)  # type: ignore[arg-type]
+            present = tuple(inspect.signature(target).parameters)
+            absent = [p for p in name.parameters if p not in present]
+            if absent:
+                problems.append(f"{name.full_name} no longer takes {', '.join(absent)}; "
+                                f"{name.used_by} relies on it: {name.why}")
+    return problems
