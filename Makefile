@@ -36,13 +36,15 @@ help:
 install: $(STAMP) $(SPACY)
 
 # Re-installs only when the lock file or the project metadata changed.
-$(STAMP): requirements.lock requirements.nodeps.lock pyproject.toml scripts/find-python.sh
+$(STAMP): requirements.lock requirements-dev.lock requirements.nodeps.lock pyproject.toml \
+		scripts/find-python.sh
 	@set -e; PY="$$(scripts/find-python.sh)"; \
 	if ! $(BIN)/python -c 'import sys; assert sys.version_info[:2] == (3, 10)' 2>/dev/null; then \
 		echo "Creating $(VENV) with $$PY"; rm -rf $(VENV); "$$PY" -m venv $(VENV); \
 	fi
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check "pip==24.0"
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -r requirements.nodeps.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	@touch $@

@@ -511,6 +511,10 @@ def test_dockerfile_installs_like_make_install_without_test_dependencies() -> No
     assert "pip install -r requirements.lock" in steps
     assert "pip install --no-deps --no-build-isolation -e ." in steps
     assert "requirements.nodeps.lock" not in " ".join(args for _, args in dockerfile())
+    assert "requirements-dev.lock" not in " ".join(args for _, args in dockerfile())
+    runtime = (ROOT / "requirements.lock").read_text(encoding="utf-8").lower()
+    for tool in ("pytest", "playwright", "ruff", "mypy", "aiosmtpd"):
+        assert f"\n{tool}==" not in runtime, f"{tool} would be in the production image"
     # The spaCy pipeline before training, where config.yml loads it from.
     spacy_step = next(i for i, step in enumerate(runs()) if "cyberbot.spacy_nl" in step)
     train_step = next(i for i, step in enumerate(runs()) if "rasa train" in step)
