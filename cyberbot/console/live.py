@@ -69,7 +69,11 @@ class LiveChat:
 
     # ----- who is acting ------------------------------------------------------------
 
-    def operator(self, account: Operator) -> LiveOperator:
+    async def operator(self, account: Operator) -> LiveOperator:
+        """The acting operator with the first name visitors see."""
+        return await asyncio.to_thread(self._operator, account)
+
+    def _operator(self, account: Operator) -> LiveOperator:
         with self.engine.connect() as connection:
             name = connection.execute(select(presence.c.display_name)
                                       .where(presence.c.operator_id == account.id)).scalar()
@@ -78,7 +82,7 @@ class LiveChat:
 
     async def set_available(self, account: Operator, available: bool,
                             name: str | None = None) -> bool:
-        operator = self.operator(account)
+        operator = await self.operator(account)
         if name is not None:
             cleaned = clean_name(name)
             if not cleaned:
@@ -90,7 +94,7 @@ class LiveChat:
     async def heartbeat(self, account: Operator) -> bool:
         """The operator's live page is open; True while they count as available."""
         now = _now()
-        await asyncio.to_thread(seen, self.engine, self.operator(account), now)
+        await asyncio.to_thread(seen, self.engine, await self.operator(account), now)
         return await asyncio.to_thread(is_available, self.engine, account.id, now,
                                        self.config.idle_after)
 
@@ -105,7 +109,7 @@ class LiveChat:
     # ----- claiming, writing, handing back -----------------------------------------
 
     async def claim(self, account: Operator, conversation_id: str) -> Handoff:
-        operator = self.operator(account)
+        operator = await self.operator(account)
         await asyncio.to_thread(seen, self.engine, operator, _now())
         before, after = await asyncio.to_thread(claim, self.engine, conversation_id,
                                                 operator, _now())
@@ -128,7 +132,7 @@ class LiveChat:
             raise LiveRequestError(
                 "message_too_long",
                 f"text is at most {self.config.max_message_chars} characters")
-        operator = self.operator(account)
+        operator = await self.operator(account)
         await asyncio.to_thread(seen, self.engine, operator, _now())
         handoff = await asyncio.to_thread(held, self.engine, conversation_id, operator)
         if handoff.channel == "whatsapp" and not await asyncio.to_thread(
@@ -141,7 +145,7 @@ class LiveChat:
         return handoff
 
     async def release(self, account: Operator, conversation_id: str) -> Handoff:
-        operator = self.operator(account)
+        operator = await self.operator(account)
         ended = await asyncio.to_thread(release, self.engine, conversation_id, operator,
                                         _now())
         await asyncio.to_thread(record, self.engine, operator.email, "handoff_released",

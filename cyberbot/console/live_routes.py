@@ -102,7 +102,7 @@ def create_live_page(live: LiveChat) -> Blueprint:
         conversation = await live.transcript(selected) if selected else None
         return _ok({
             "me": {"id": account.id, "available": available,
-                   "name": live.operator(account).name},
+                   "name": (await live.operator(account)).name},
             "items": items,
             "conversation": None if conversation is None else {
                 "conversation_id": selected,
@@ -150,7 +150,7 @@ async def _availability(live: LiveChat, request: Request, available: bool,
                         name: str | None) -> dict[str, Any]:
     account = identity(request).operator
     await live.set_available(account, available, name)
-    return {"available": available, "name": live.operator(account).name}
+    return {"available": available, "name": (await live.operator(account)).name}
 
 
 async def _item(operation: Any) -> dict[str, Any]:
