@@ -41,21 +41,13 @@ def send(page: Page, text: str) -> None:
 
 def wait_for_bot_text(page: Page, pattern: str, after: int = 0) -> Locator:
     """The newest bot message matching ``pattern`` among those after the first ``after``,
-    once the widget shows one (Playwright waits for it in the page)."""
-    page.wait_for_function(
-        """([after, pattern]) => {
-            const regex = new RegExp(pattern, "i");
-            return [...document.querySelectorAll('[data-testid=message][data-from=bot]')]
-                .slice(after).some(message => regex.test(message.innerText));
-        }""",
-        arg=[after, pattern], timeout=ANSWER_TIMEOUT,
-    )
+    once the widget shows one (Playwright's assertion waits for it)."""
     regex = re.compile(pattern, re.IGNORECASE)
-    messages = bot_messages(page)
-    for index in range(messages.count() - 1, after - 1, -1):
-        if regex.search(messages.nth(index).inner_text()):
-            return messages.nth(index)
-    pytest.fail(f"no new bot message matching {pattern!r}")
+    earlier = sum(1 for index in range(min(after, bot_messages(page).count()))
+                  if regex.search(bot_messages(page).nth(index).inner_text()))
+    matching = bot_messages(page).filter(has_text=regex)
+    expect(matching).not_to_have_count(earlier, timeout=ANSWER_TIMEOUT)
+    return matching.last
 
 
 def ask(page: Page, text: str, pattern: str) -> Locator:
@@ -250,10 +242,11 @@ def test_screenshots_of_the_open_widget(
         wait_for_bot_text(page, "digitale assistent")
         ask(page, "Wat kost een cyberverzekering?", "premie")
         # The widget scrolls its conversation to the newest message.
+        # (the widget lives in a shadow root: a handle from a locator reaches into it).
+        body = page.locator("[data-testid=panel] .body").element_handle()
         page.wait_for_function(
-            """() => { const body = document.querySelector('[data-testid=panel] .body');
-                       return body.scrollHeight - body.scrollTop - body.clientHeight < 2; }""",
-            timeout=ANSWER_TIMEOUT)
+            "body => body.scrollHeight - body.scrollTop - body.clientHeight < 2",
+            arg=body, timeout=ANSWER_TIMEOUT)
         box = page.locator("[data-testid=panel]").bounding_box()
         assert box is not None
         if mobile:  # full screen on phones, with a 16 px input (no zoom on iOS)
