@@ -27,6 +27,7 @@ import pytest
 import requests
 import socketio
 from sqlalchemy import create_engine, func, select
+from sqlalchemy.exc import ProgrammingError
 
 from cyberbot.bench.cluster import (
     ROOT,
@@ -228,11 +229,16 @@ def test_the_console_index_follows_the_event_broker(cluster: Cluster) -> None:
         say(cluster, cluster.urls[0], sender, "Wat kost een cyberverzekering?")
 
         def indexed() -> Any:
-            with engine.connect() as connection:
-                return connection.execute(
-                    select(console_conversations.c.turns, console_conversations.c.faq_answered)
-                    .where(console_conversations.c.conversation_id == rest_conversation(sender))
-                ).first()
+            try:
+                with engine.connect() as connection:
+                    return connection.execute(
+                        select(console_conversations.c.turns,
+                               console_conversations.c.faq_answered)
+                        .where(console_conversations.c.conversation_id
+                               == rest_conversation(sender))
+                    ).first()
+            except ProgrammingError:  # the follower has not created its tables yet
+                return None
 
         found = wait_until(indexed, timeout=60, what="the follower to index the conversation")
         assert tuple(found) == (1, True)
