@@ -30,7 +30,9 @@ def rasa_arguments(args: argparse.Namespace, token: str, origins: tuple[str, ...
         "--credentials", args.credentials,
         "--interface", args.host,
         "--port", str(args.port),
-        "--enable-api", "--auth-token", token,
+        # One argument: a random token may begin with "-", which argparse would
+        # otherwise read as an option ("expected one argument", exit code 2).
+        "--enable-api", f"--auth-token={token}",
         "--cors", *origins,
     ]
 

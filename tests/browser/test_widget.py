@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from tests.browser.conftest import Site
-from tests.e2e.servers import ROOT, BotServers
+from tests.e2e.servers import ROOT, BotServers, wait_until
 
 pytestmark = pytest.mark.e2e
 RESULTS = ROOT / "results"
@@ -110,6 +110,11 @@ def test_advice_with_buttons_then_reload_and_continue(
     choose(page, "Ja", "online")
     choose(page, "Nee", "belangrijkst")
     choose(page, "Risicoscans", COMPARISON)
+    # Every answer of that turn shown: the bot is done, and the widget shows all it sent.
+    wait_until(lambda: bot.tracker(conversation_of(page))["latest_action_name"]
+               == "action_listen", what="the bot to finish its turn")
+    sent = [e for e in bot.tracker(conversation_of(page))["events"] if e["event"] == "bot"]
+    expect(bot_messages(page)).to_have_count(len(sent), timeout=ANSWER_TIMEOUT)
     before = bot_messages(page).count() + user_messages(page).count()
     sender = session_id(page)
     slots = bot.tracker(conversation_of(page))["slots"]
