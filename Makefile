@@ -121,7 +121,7 @@ test: train lint browser-deps $(NODE_TOOLS)
 	$(BIN)/rasa data validate --fail-on-warnings
 	$(BIN)/rasa test core --stories tests/test_stories.yml --fail-on-prediction-errors \
 		--out results/test_stories
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --durations=25
 
 eval: train
 	$(BIN)/python -m cyberbot.evaluation --config $(CONFIG) --out results

@@ -9,7 +9,12 @@ from typing import Any
 import pytest
 from sanic import Sanic
 
-from cyberbot.servers.action_server import MAX_BODY_BYTES, TOKEN_HEADER, create_app
+from cyberbot.servers.action_server import (
+    IDLE_CONNECTION_SECONDS,
+    MAX_BODY_BYTES,
+    TOKEN_HEADER,
+    create_app,
+)
 
 TOKEN = "action-token-for-tests-0123456789"
 JSON = {"Content-Type": "application/json"}
@@ -81,3 +86,13 @@ def test_errors_do_not_echo_the_request(app: Sanic) -> None:
     response = call(app, "post", "/webhook", data=json.dumps(body),
                     headers={**JSON, TOKEN_HEADER: TOKEN})
     assert response.status == 500 and "s3cr3t" not in response.text
+
+
+def test_a_connection_may_wait_longer_than_sanics_default_for_its_request(app: Sanic) -> None:
+    """Under load the action server may read a request's headers seconds after accepting
+    the connection; Sanic's 5-second default closed such connections under Rasa's request,
+    and Rasa dropped the action's events (tests/scaleout, fifty conversations)."""
+    from sanic.config import DEFAULT_CONFIG
+
+    assert DEFAULT_CONFIG["KEEP_ALIVE_TIMEOUT"] < IDLE_CONNECTION_SECONDS
+    assert app.config.KEEP_ALIVE_TIMEOUT == IDLE_CONNECTION_SECONDS

@@ -34,6 +34,12 @@ TOKEN_HEADER = "X-Cyberbot-Action-Token"
 # A tracker as Rasa sends it (the compacting store keeps it to the last turns) fits easily.
 MAX_BODY_BYTES = 1_000_000
 OPEN_PATHS = frozenset({"/health"})
+# How long a connection may wait for its request. Sanic's default (5 s, counted from when
+# the connection was accepted) is too short under load: Rasa opens a connection per action
+# call, the busy event loop read its headers later, Sanic closed the connection under the
+# request ("Cannot write to closing transport"), and Rasa dropped the action's events, so
+# a form lost its answers. Rasa gives its own server 120 s; 75 s is nginx's default.
+IDLE_CONNECTION_SECONDS = 75
 
 
 def _refusal(status: int, message: str) -> HTTPResponse:
@@ -46,6 +52,7 @@ def create_app(token: str, package: str = "actions") -> Sanic:
 
     app = create_sdk_app(package, cors_origins=None)
     app.config.REQUEST_MAX_SIZE = MAX_BODY_BYTES
+    app.config.KEEP_ALIVE_TIMEOUT = IDLE_CONNECTION_SECONDS
     expected = token.encode()
 
     @app.on_request

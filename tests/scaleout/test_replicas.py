@@ -131,11 +131,13 @@ def quote(cluster: Cluster, sender: str, first_replica: int = 0) -> str:
         "Ik wil een offerte voor mijn webshop in Utrecht met 12 medewerkers en 1,2 miljoen omzet",
         "Hiscox", "ja", "Jan de Vries", "Pixelwerk", f"{sender}@pixelwerk.nl", "06-12345678",
     ]
+    transcript: list[str] = []
     reply = ""
     for number, message in enumerate(messages):
         reply = say(cluster, cluster.urls[(first_replica + number) % 2], sender, message)
+        transcript += [f"> {message}", reply]
     found = REFERENCE.search(reply)
-    assert found, reply
+    assert found, f"{sender}:\n" + "\n".join(transcript)
     return found.group(0)
 
 
