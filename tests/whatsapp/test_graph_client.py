@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -258,3 +259,111 @@ async def test_a_session_passed_in_is_left_open(graph: FakeGraphAPI) -> None:
         async with client_for(graph, session=session) as client:
             await client.send(text_body())
         assert not session.closed
+
+
+# ----- the retry schedule, without sleeping: graph_client._sleep records the waits ---------
+
+
+@pytest.fixture()
+def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    recorded: list[float] = []
+
+    async def record(seconds: float) -> None:
+        recorded.append(seconds)
+
+    monkeypatch.setattr(graph_client, "_sleep", record)
+    return recorded
+
+
+def test_max_attempts_must_be_at_least_one() -> None:
+    with pytest.raises(ValueError, match="max_attempts must be at least 1"):
+        GraphClient("http://127.0.0.1:9/v21.0/1/messages", TOKEN, max_attempts=0)
+
+
+@pytest.mark.asyncio
+async def test_retry_after_is_the_wait_and_a_long_one_is_capped(
+    graph: FakeGraphAPI, waits: list[float]
+) -> None:
+    graph.fail_next(429, code=130429, title="Rate limit hit", retry_after=7)
+    graph.fail_next(503, retry_after=3600)
+    async with client_for(graph, base_delay=1.0) as client:
+        result = await client.send(text_body())
+
+    assert result.message_id is not None
+    assert waits == [7.0, graph_client.MAX_RETRY_AFTER_SECONDS]
+    assert graph_client.MAX_RETRY_AFTER_SECONDS == 20.0
+    assert [request.status for request in graph.requests] == [429, 503, 200]
+
+
+@pytest.mark.asyncio
+async def test_without_retry_after_the_wait_doubles_with_jitter_up_to_a_cap(
+    graph: FakeGraphAPI, waits: list[float]
+) -> None:
+    graph.fail_next(500, count=4)
+    async with client_for(graph, base_delay=2.0, max_attempts=5) as client:
+        await client.send(text_body())
+
+    assert len(waits) == 4
+    jitter = 1 + graph_client.BACKOFF_JITTER
+    for wait, base in zip(waits[:3], (2.0, 4.0, 8.0), strict=True):
+        assert base <= wait <= min(base * jitter, graph_client.MAX_BACKOFF_SECONDS)
+    assert waits[3] == graph_client.MAX_BACKOFF_SECONDS  # 16 s and more, capped at 10 s
+
+
+@pytest.mark.asyncio
+async def test_a_non_transient_error_is_raised_at_once_without_waiting(
+    graph: FakeGraphAPI, waits: list[float], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger=graph_client.__name__)
+    graph.fail_next(403, code=10, title="Permission denied", retry_after=1)
+    async with client_for(graph) as client:
+        with pytest.raises(GraphError) as raised:
+            await client.send(text_body())
+
+    assert type(raised.value) is GraphError
+    assert (raised.value.status, raised.value.code) == (403, 10)
+    assert waits == []
+    assert len(graph.requests) == 1
+    assert caplog.records == []
+
+
+@pytest.mark.asyncio
+async def test_after_the_last_attempt_its_own_error_is_raised_without_a_further_wait(
+    graph: FakeGraphAPI, waits: list[float], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger=graph_client.__name__)
+    graph.fail_next(500, code=1, title="An unknown error occurred", retry_after=3)
+    graph.fail_next(503, code=131016, title="Service unavailable", retry_after=4)
+    graph.fail_next(429, code=130429, title="Rate limit hit", retry_after=5)
+    async with client_for(graph, max_attempts=3) as client:
+        with pytest.raises(GraphError) as raised:
+            await client.send(text_body())
+
+    # The GraphError of the third attempt itself: not tenacity's RetryError, not the first.
+    assert type(raised.value) is GraphError
+    assert (raised.value.status, raised.value.code) == (429, 130429)
+    assert raised.value.title == "Rate limit hit"
+    assert waits == [3.0, 4.0]
+    assert len(graph.requests) == 3
+    first, second = (record.getMessage() for record in caplog.records)
+    assert re.fullmatch(
+        r"WhatsApp send attempt 1 of 3 failed \(HTTP 500, code 1: An unknown error occurred"
+        r" \(fbtrace_id \w+\)\); next attempt in 3\.0 s",
+        first,
+    )
+    assert re.fullmatch(
+        r"WhatsApp send attempt 2 of 3 failed \(HTTP 503, code 131016: Service unavailable"
+        r" \(fbtrace_id \w+\)\); next attempt in 4\.0 s",
+        second,
+    )
+
+
+@pytest.mark.asyncio
+async def test_one_attempt_means_no_retry(graph: FakeGraphAPI, waits: list[float]) -> None:
+    graph.fail_next(500)
+    async with client_for(graph, max_attempts=1) as client:
+        with pytest.raises(GraphError) as raised:
+            await client.send(text_body())
+    assert raised.value.status == 500
+    assert waits == []
+    assert len(graph.requests) == 1

@@ -1,9 +1,9 @@
 """Sending messages to the WhatsApp Business Cloud API (Meta's Graph API).
 
-A send is retried on what is likely to pass: HTTP 429 and 5xx answers, Graph's
-rate-limit error codes (which Graph often answers with HTTP 400), connection errors and
-timeouts. Waits grow exponentially with jitter; a Retry-After header is honoured up to a
-cap. Any other error (a bad request, a wrong token, the 24-hour window) is raised at once.
+A send is retried (with tenacity) on what is likely to pass: HTTP 429 and 5xx answers,
+Graph's rate-limit error codes (which Graph often answers with HTTP 400), connection errors
+and timeouts. Waits grow exponentially with jitter; a Retry-After header is honoured up to
+a cap. Any other error (a bad request, a wrong token, the 24-hour window) is raised at once.
 
 Duplicates: Graph has no idempotency key. When a request times out, or its answer is
 lost, after Meta accepted the message, the retry sends the message a second time and the
@@ -26,6 +26,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 import aiohttp
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +42,9 @@ MAX_BACKOFF_SECONDS = 10.0
 MAX_RETRY_AFTER_SECONDS = 20.0
 
 _TITLE_PREFIX = re.compile(r"^\(#\d+\)\s*")
+
+# The wait between attempts; looked up at every retry so that tests can replace it.
+_sleep = asyncio.sleep
 
 
 @dataclass(frozen=True)
@@ -138,23 +142,16 @@ class GraphClient:
 
     async def send(self, body: dict[str, Any]) -> SendResult:
         """Post one message body; raises GraphError once no (further) attempt can succeed."""
-        attempt = 1
-        while True:
-            try:
-                return await self._post(body)
-            except GraphError as error:
-                if not error.transient or attempt >= self.max_attempts:
-                    raise
-                delay = self._delay(attempt, error.retry_after)
-                logger.warning(
-                    "WhatsApp send attempt %d of %d failed (%s); next attempt in %.1f s",
-                    attempt,
-                    self.max_attempts,
-                    error,
-                    delay,
-                )
-                await asyncio.sleep(delay)
-            attempt += 1
+        retrying = AsyncRetrying(
+            retry=retry_if_exception(_is_transient),
+            stop=stop_after_attempt(self.max_attempts),
+            wait=self._wait,
+            before_sleep=self._log_retry,
+            sleep=_sleep,
+            # The last GraphError itself, not tenacity's RetryError.
+            reraise=True,
+        )
+        return await retrying(self._post, body)
 
     async def _post(self, body: dict[str, Any]) -> SendResult:
         if self._session is None:
@@ -175,11 +172,29 @@ class GraphClient:
             return SendResult(_message_id(answer))
         raise _graph_error(status, answer, retry_after)
 
-    def _delay(self, attempt: int, retry_after: float | None) -> float:
+    def _wait(self, state: RetryCallState) -> float:
+        """Graph's Retry-After (capped), else exponential backoff with jitter."""
+        error = state.outcome.exception() if state.outcome is not None else None
+        retry_after = error.retry_after if isinstance(error, GraphError) else None
         if retry_after is not None:
             return min(retry_after, MAX_RETRY_AFTER_SECONDS)
+        attempt = state.attempt_number
         delay = self.base_delay * 2 ** (attempt - 1) * (1 + random.uniform(0, BACKOFF_JITTER))
         return min(delay, MAX_BACKOFF_SECONDS)
+
+    def _log_retry(self, state: RetryCallState) -> None:
+        error = state.outcome.exception() if state.outcome is not None else None
+        logger.warning(
+            "WhatsApp send attempt %d of %d failed (%s); next attempt in %.1f s",
+            state.attempt_number,
+            self.max_attempts,
+            error,
+            state.upcoming_sleep,
+        )
+
+
+def _is_transient(error: BaseException) -> bool:
+    return isinstance(error, GraphError) and error.transient
 
 
 def _json_object(raw: bytes) -> dict[str, Any]:
