@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import socket
 
 import pytest
 
@@ -271,3 +272,107 @@ def test_problem_message_texts(typed: str, kind: str, message: str) -> None:
 def test_problem_message_rejects_caller_mistakes(check: Check, kind: str) -> None:
     with pytest.raises(ValueError):
         problem_message(check, kind)
+
+
+# --- decided by the libraries (phonenumbers, email-validator) ------------------------
+
+# (typed, value, problem). What the product accepts as a number to call the visitor back
+# on: Dutch and Belgian fixed-line and mobile numbers (and the other numbers that reach a
+# person: Dutch 085/091 VoIP, 084/087/088 personal and company numbers). Toll-free,
+# premium-rate (0900, 0906, 0909; Belgian 070, 090x) and other service numbers are not
+# the visitor's own number and are refused, as are short codes.
+LIBRARY_PHONE_CASES = [
+    # Belgian mobiles: 045 is a mobile range too, and the library knows it.
+    ("+32 456 12 34 56", "+32456123456", None),
+    ("0032 455 12 34 56", "+32455123456", None),
+    ("0456 12 34 56", None, "ambiguous_country"),
+    ("045 12 34 56", None, "too_short"),
+    ("+32 45 12 34 56", None, "too_short"),
+    ("+32 470 12 34 567", None, "too_long"),
+    # Belgian landlines (Brussels, Ghent, Liège) in blocks the metadata lists.
+    ("02 234 56 78", "+3222345678", None),
+    ("+32 9 234 56 78", "+3292345678", None),
+    ("04 234 56 78", "+3242345678", None),
+    ("+32 2 234 56 78 9", None, "too_long"),
+    # Dutch landlines and other numbers that reach a person.
+    ("020-1234567", "+31201234567", None),
+    ("0475 12 34 56 7", None, "too_long"),
+    ("088 123 45 67", "+31881234567", None),
+    ("085 123 45 67", "+31851234567", None),
+    # Dutch machine-to-machine mobiles have eleven digits after +31.
+    ("+31 970 1234 5678", "+3197012345678", None),
+    # A landline-length number in a block the metadata does not list is accepted (the
+    # visitor's own number is the authority, the metadata may lag behind).
+    ("+31 12 345 6789", "+31123456789", None),
+    # Service numbers, whatever their length.
+    ("0800 0123", None, "service_number"),
+    ("0800 1234567", None, "service_number"),
+    ("+31 800 1234", None, "service_number"),
+    ("0900 123 45 67", None, "service_number"),
+    ("0906 1234567", None, "service_number"),
+    ("0909 123456", None, "service_number"),
+    ("+31 900 1234567", None, "service_number"),
+    ("+32 800 12 345", None, "service_number"),
+    ("+32 900 12 345", None, "service_number"),
+    ("+32 78 15 15 15", None, "service_number"),
+    ("+32 77 12 34 56", None, "service_number"),
+    # The municipal short numbers (14 020) are valid numbers, but not a personal one.
+    ("+31 14020", None, "too_short"),
+]
+
+
+@pytest.mark.parametrize(("typed", "value", "problem"), LIBRARY_PHONE_CASES)
+def test_check_phone_with_the_numbering_plans(
+    typed: str, value: str | None, problem: str | None
+) -> None:
+    assert check_phone(typed) == Check(value, problem)
+
+
+# (typed, value, problem)
+LIBRARY_EMAIL_CASES = [
+    # Internationalised domains: normalised to their Unicode form, lower-cased.
+    ("jan@bücher.de", "jan@bücher.de", None),
+    ("jan@BÜCHER.de", "jan@bücher.de", None),
+    ("jan@xn--bcher-kva.de", "jan@bücher.de", None),
+    ("jan@пример.рф", "jan@пример.рф", None),
+    ("jan@voorbeeld.xn--p1ai", "jan@voorbeeld.рф", None),
+    # Full-width letters, as a Japanese or Chinese keyboard types them.
+    ("jan@\uff27\uff2d\uff21\uff29\uff2c.com", "jan@gmail.com", None),
+    # Internationalised local parts, in Unicode NFC (é typed as e + accent).
+    ("jürgen@voorbeeld.de", "jürgen@voorbeeld.de", None),
+    ("e\u0301lise@voorbeeld.fr", "\u00e9lise@voorbeeld.fr", None),
+    # The role names of RFC 2142 are case-insensitive; other local parts keep their case.
+    ("INFO@Bedrijf.be", "info@bedrijf.be", None),
+    # The full stop that ends a sentence is not part of the address; one in it is wrong.
+    ("Mijn adres is jan@voorbeeld.nl.", "jan@voorbeeld.nl", None),
+    ("jan.@voorbeeld.nl", None, "bad_local"),
+    ("jan..@voorbeeld.nl", None, "bad_local"),
+    ("j\u200ban@voorbeeld.nl", None, "bad_local"),
+    ("jan@voorbeeld.nl..nl", None, "bad_domain"),
+    ("jan@.voorbeeld.nl", None, "bad_domain"),
+    ("jan@voorbeeld-.nl", None, "bad_domain"),
+    ("jan@voor_beeld.nl", None, "bad_domain"),
+    ("jan@ab--cd.nl", None, "bad_domain"),
+    ("jan@xn--a.nl", None, "bad_domain"),
+    ("jan@voorbeeld.c0m", None, "bad_domain"),
+    # Reserved names, never on the internet.
+    ("jan@printer.local", None, "bad_domain"),
+    ("jan@voorbeeld.test", None, "bad_domain"),
+    ("jan@router.home.arpa", None, "bad_domain"),
+]
+
+
+@pytest.mark.parametrize(("typed", "value", "problem"), LIBRARY_EMAIL_CASES)
+def test_check_email_with_the_library(typed: str, value: str | None, problem: str | None) -> None:
+    assert check_email(typed) == Check(value, problem)
+
+
+def test_check_email_never_goes_to_the_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_network(*args: object, **kwargs: object) -> None:
+        raise AssertionError("check_email tried to reach the network")
+
+    monkeypatch.setattr(socket, "socket", no_network)
+    monkeypatch.setattr(socket, "getaddrinfo", no_network)
+    monkeypatch.setattr(socket, "create_connection", no_network)
+    assert check_email("jan@voorbeeld.nl") == Check("jan@voorbeeld.nl", None)
+    assert check_email("jan@bestaat-vast-niet-7f3a9c.nl").ok

@@ -5,21 +5,47 @@ is Jan@Voorbeeld.nl, bedankt"). These functions find the address or number, norm
 it and, when something is wrong, return a short problem code that
 :func:`problem_message` turns into a Dutch explanation with an example.
 
-E-mail validation is pragmatic, not RFC 5322: it catches what people get wrong in
-practice (a missing @, a domain without extension, a typo in a well-known provider).
+Finding the address or number in free text stays here: what counts as a candidate is a
+privacy matter too (the review export drops messages with anything that looks like a
+phone number), and phonenumbers' ``PhoneNumberMatcher`` only finds numbers it can
+validate for one given region. Whether a candidate is valid, and its normalised form, is
+decided by maintained libraries instead of hand-written rules:
+
+* ``email-validator`` checks the syntax (RFC 5321/5322 with internationalised addresses
+  and domains, IDNA, reserved names such as ``.local`` and ``.test``) and normalises
+  (lower-case domain, Unicode NFC). It is called with ``check_deliverability=False``:
+  nothing is looked up in DNS, nothing goes to the network. On top of it: a top-level
+  domain has at least two letters (".n", ".c0m" are slips), and a typo in a well-known
+  provider is asked about.
+* ``phonenumbers`` (libphonenumber's metadata) knows the Dutch and Belgian numbering
+  plans: which ranges are mobile, fixed line, toll-free, premium rate, and the length of
+  each. That metadata is maintained with every change of the plans, which a list of
+  digit counts here was not.
 
 Phone numbers are normalised to E.164 and only Dutch (+31) and Belgian (+32) numbers are
 accepted: advisors call back from the Netherlands, for visitors in the Netherlands and
 Flanders. Decisions:
 
-* Service numbers (0800, 090x; in Belgium also 070, 077 and 078) are refused with
-  ``service_number``: they are not personal numbers and often cannot be called back.
-* A national number is assigned to a country by its length: Dutch numbers have ten
-  digits (0 + 9), Belgian landlines nine (0 + 8). Belgian mobiles have ten digits too and
-  start with 046-049, where the Netherlands also has area codes (046 Sittard, 0475
-  Roermond, 0492 Helmond, ...). Such numbers are ``ambiguous_country``: the visitor is
-  asked to type the country code. Ten digits starting with 06 are Dutch mobiles; nine
-  digits starting with 06 are ambiguous too (a Dutch mobile missing a digit, or a
+* Service numbers are refused with ``service_number``: they are not personal numbers and
+  often cannot be called back. That is every number the library classifies as toll-free
+  (0800), premium rate (0900, 0906, 0909; in Belgium 070 and 090x) or shared cost, in
+  Belgium also the 078 numbers (UAN); and, for numbers the metadata does not list, every
+  number in those ranges (also the Belgian 077). The Dutch 084, 087 and 088 numbers
+  (personal and company numbers) are accepted, and so are the eleven-digit Dutch 097
+  numbers, which the library counts as mobile.
+* Only numbers with the length of a fixed-line or mobile number are accepted, so short
+  codes (the municipal 14 0xx) are ``too_short``. A number the library does not know is
+  ``too_short`` when it becomes a valid number with digits added, ``too_long`` when it
+  becomes one with digits removed. A number with the length of a landline in a block the
+  metadata does not list is accepted (the mobile ranges are listed whole): the metadata
+  may lag behind the plans, and refusing a visitor's real number is worse than a failed
+  call.
+* A national number is assigned to a country by its length, which the library cannot do
+  (it needs the country first): Dutch numbers have ten digits (0 + 9), Belgian landlines
+  nine (0 + 8). Belgian mobiles have ten digits too; a ten-digit number that is a valid
+  Belgian number (045-049) may also be Dutch (046 Sittard, 0475 Roermond, 0492 Helmond,
+  ...) and is ``ambiguous_country``: the visitor is asked to type the country code.
+  Nine digits starting with 06 are ambiguous too (a Dutch mobile missing a digit, or a
   landline in Hainaut or Luxembourg).
 * An international number without "+" or "00" ("31612345678") is accepted when it
   starts with 31 or 32 and has the right length, as a national number can never start
@@ -32,13 +58,19 @@ outcome is a problem code.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
+import phonenumbers
+from email_validator import EmailNotValidError, ValidatedEmail, validate_email
+from phonenumbers import NumberParseException, PhoneNumber, PhoneNumberType, ValidationResult
+
+# RFC 5321 limits; email-validator checks them too, these give the visitor "too_long".
 MAX_EMAIL_LENGTH = 254
 MAX_LOCAL_PART_LENGTH = 64
-MAX_DOMAIN_LABEL_LENGTH = 63
-# Characters that may appear in the local part besides letters and digits (RFC 5322 atext).
-_LOCAL_PART_SPECIALS = frozenset("!#$%&'*+-/=?^_`{|}~.")
+# A valid domain: when an address is refused, the local part is checked with this domain to
+# tell which half is wrong.
+_PROBE_DOMAIN = "voorbeeld.nl"
 # Characters that cannot be part of an address: they separate it from the rest of a sentence.
 _EMAIL_SEPARATORS = re.compile(r"[\s<>()\[\],;:\"“”„«»]+")
 # Quotes, including the curly ones (\u2018 \u2019) that phones type.
@@ -81,9 +113,24 @@ _PHONE_RUN = re.compile(r"\+?\(?[0-9][0-9\s().\-/]*")
 # Fewer digits than this is more likely a time, an age or a house number.
 MIN_PHONE_DIGITS = 6
 _NL, _BE = "31", "32"
-# Significant numbers (after the country code) of services that cannot be called back.
-_SERVICE_PREFIXES = {_NL: ("800", "90"), _BE: ("800", "90", "70", "77", "78")}
-_BE_MOBILE_PREFIXES = ("46", "47", "48", "49")
+# Numbers of these types (phonenumbers' classification) cannot be called back.
+_SERVICE_TYPES = {
+    _NL: frozenset(
+        {PhoneNumberType.TOLL_FREE, PhoneNumberType.PREMIUM_RATE, PhoneNumberType.SHARED_COST}
+    ),
+    _BE: frozenset(
+        {
+            PhoneNumberType.TOLL_FREE,
+            PhoneNumberType.PREMIUM_RATE,
+            PhoneNumberType.SHARED_COST,
+            PhoneNumberType.UAN,
+        }
+    ),
+}
+# The service ranges of the numbering plans (significant numbers, after the country code),
+# for numbers in them that the metadata does not list: a mistyped service number is still
+# not the visitor's own number.
+_SERVICE_RANGES = {_NL: ("800", "90"), _BE: ("800", "90", "70", "77", "78")}
 
 
 @dataclass(frozen=True)
@@ -127,32 +174,25 @@ def find_email(text: str) -> str | None:
     return candidates[0] if candidates else None
 
 
-def _local_part_problem(local: str) -> str | None:
-    if not local:
-        return "no_local"
-    if len(local) > MAX_LOCAL_PART_LENGTH:
-        return "too_long"
-    if local.startswith(".") or local.endswith(".") or ".." in local:
-        return "bad_local"
-    if not all(char.isalnum() or char in _LOCAL_PART_SPECIALS for char in local):
-        return "bad_local"
-    return None
+def _validated(address: str) -> ValidatedEmail | None:
+    """``address`` checked and normalised by email-validator; None when it is not valid.
+
+    Syntax only: no DNS look-up, so nothing goes to the network.
+    """
+    try:
+        return validate_email(address, check_deliverability=False)
+    except EmailNotValidError:
+        return None
 
 
-def _domain_is_valid(domain: str) -> bool:
-    labels = domain.split(".")
-    if len(labels) < 2:
-        return False
-    tld = labels[-1]
-    if len(tld) < 2 or not tld.isalpha():
-        return False
-    return all(
-        0 < len(label) <= MAX_DOMAIN_LABEL_LENGTH
-        and not label.startswith("-")
-        and not label.endswith("-")
-        and all(char.isalnum() or char == "-" for char in label)
-        for label in labels
-    )
+def _is_top_level_domain(label: str) -> bool:
+    """Whether ``label`` (Unicode) can be a top-level domain.
+
+    email-validator only asks that it ends with a letter. The existing ones have at least
+    two letters (with the marks of scripts such as Devanagari) and nothing else, so ".n"
+    and ".c0m" are slips.
+    """
+    return len(label) >= 2 and all(unicodedata.category(char)[0] in "LM" for char in label)
 
 
 def _corrected_domain(domain: str) -> str | None:
@@ -168,8 +208,10 @@ def _corrected_domain(domain: str) -> str | None:
 def check_email(text: str) -> Check:
     """Validate the e-mail address the visitor typed, possibly inside a sentence.
 
-    The domain is lower-cased; the local part is kept as typed, since some mail servers
-    distinguish case there.
+    email-validator normalises it: the domain is lower-cased (an internationalised one in
+    its Unicode form), the local part is kept as typed, since some mail servers distinguish
+    case there, apart from Unicode NFC and the case-insensitive role names of RFC 2142
+    ("Info@", "Sales@", ...), which are lower-cased.
     """
     if not text.strip():
         return Check(None, "empty")
@@ -185,18 +227,25 @@ def check_email(text: str) -> Check:
         return Check(None, "too_long")
     if address.count("@") > 1:
         return Check(None, "several_at")
-    local, _, domain = address.partition("@")
-    domain = domain.lower()
-    local_problem = _local_part_problem(local)
-    if local_problem is not None:
-        return Check(None, local_problem)
-    if not _domain_is_valid(domain):
+    local = address.partition("@")[0]
+    if not local:
+        return Check(None, "no_local")
+    if len(local) > MAX_LOCAL_PART_LENGTH:
+        return Check(None, "too_long")
+    validated = _validated(address)
+    if validated is None:
+        local_ok = _validated(f"{local}@{_PROBE_DOMAIN}") is not None
+        return Check(None, "bad_domain" if local_ok else "bad_local")
+    if not _is_top_level_domain(validated.domain.rpartition(".")[2]):
         return Check(None, "bad_domain")
-    normalised = f"{local}@{domain}"
-    corrected = _corrected_domain(domain)
+    corrected = _corrected_domain(validated.domain)
     if corrected is not None:
-        return Check(normalised, "typo_domain", suggestion=f"{local}@{corrected}")
-    return Check(normalised, None)
+        return Check(
+            validated.normalized,
+            "typo_domain",
+            suggestion=f"{validated.local_part}@{corrected}",
+        )
+    return Check(validated.normalized, None)
 
 
 # --- phone --------------------------------------------------------------------------
@@ -251,20 +300,93 @@ def find_phone(text: str) -> str | None:
     return best.text if best is not None else None
 
 
-def _significant_problem(country: str, significant: str) -> str | None:
-    """What is wrong with the number after the country code, if anything."""
-    if significant.startswith(_SERVICE_PREFIXES[country]):
-        return "service_number"
-    if significant.startswith("0"):
-        return "bad_prefix"
-    # Nine digits after the country code; eight for Belgian landlines.
-    belgian_landline = country == _BE and not significant.startswith(_BE_MOBILE_PREFIXES)
-    expected = 8 if belgian_landline else 9
-    if len(significant) < expected:
-        return "too_short"
-    if len(significant) > expected:
+def _parsed(country: str, significant: str) -> PhoneNumber | str:
+    """The number after the country code as phonenumbers' object, or the problem."""
+    try:
+        return phonenumbers.parse(f"+{country}{significant}")
+    except NumberParseException as error:
+        return "too_long" if error.error_type == NumberParseException.TOO_LONG else "too_short"
+
+
+def _is_service(country: str, significant: str, number: PhoneNumber) -> bool:
+    return phonenumbers.number_type(number) in _SERVICE_TYPES[country] or significant.startswith(
+        _SERVICE_RANGES[country]
+    )
+
+
+def _is_callable(number: PhoneNumber) -> bool:
+    """A valid number with the length of a fixed-line or mobile number (no short code)."""
+    return phonenumbers.is_valid_number(number) and (
+        phonenumbers.is_possible_number_for_type_with_reason(
+            number, PhoneNumberType.FIXED_LINE_OR_MOBILE
+        )
+        == ValidationResult.IS_POSSIBLE
+    )
+
+
+def _callable_when_shortened(number: PhoneNumber) -> bool:
+    """Whether ``number`` without its last digit(s) is callable: digits too many."""
+    significant = str(number.national_number)
+    return any(
+        _is_callable(PhoneNumber(country_code=number.country_code, national_number=int(start)))
+        for start in (significant[:length] for length in range(len(significant) - 1, 0, -1))
+    )
+
+
+def _callable_when_extended(number: PhoneNumber) -> bool:
+    """Whether ``number`` followed by zeros is callable: digits are missing."""
+    region = phonenumbers.region_code_for_country_code(number.country_code or 0)
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    if metadata is None or metadata.general_desc is None:
+        return False
+    significant = str(number.national_number)
+    longest = max(metadata.general_desc.possible_length, default=0)
+    return any(
+        _is_callable(
+            PhoneNumber(
+                country_code=number.country_code,
+                national_number=int(significant + "0" * missing),
+            )
+        )
+        for missing in range(1, longest - len(significant) + 1)
+    )
+
+
+def _length_problem(number: PhoneNumber) -> str | None:
+    """The problem ("too_short", "too_long") when ``number`` has too few or many digits."""
+    if phonenumbers.is_valid_number(number):
+        # A valid short code, such as the municipal 14 0xx, is too short.
+        reason = phonenumbers.is_possible_number_for_type_with_reason(
+            number, PhoneNumberType.FIXED_LINE_OR_MOBILE
+        )
+    elif _callable_when_shortened(number):
         return "too_long"
-    return None
+    elif _callable_when_extended(number):
+        return "too_short"
+    else:
+        # A block the metadata does not list: accepted with the length of a landline (the
+        # mobile ranges are listed whole).
+        reason = phonenumbers.is_possible_number_for_type_with_reason(
+            number, PhoneNumberType.FIXED_LINE
+        )
+    if reason == ValidationResult.IS_POSSIBLE:
+        return None
+    return "too_short" if reason == ValidationResult.TOO_SHORT else "too_long"
+
+
+def _check_significant(country: str, significant: str) -> Check:
+    """Check the number after the country code (31 or 32) and the trunk 0."""
+    if significant.startswith("0"):
+        return Check(None, "bad_prefix")
+    number = _parsed(country, significant)
+    if isinstance(number, str):
+        return Check(None, number)
+    if _is_service(country, significant, number):
+        return Check(None, "service_number")
+    problem = _length_problem(number)
+    if problem is not None:
+        return Check(None, problem)
+    return Check(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), None)
 
 
 def _international(digits: str) -> Check:
@@ -273,6 +395,7 @@ def _international(digits: str) -> Check:
         return Check(None, "bad_prefix")
     if len(digits) < 3:
         return Check(None, "too_short")
+    # Country codes are prefix-free and none other starts with 31 or 32.
     country = digits[:2]
     if country not in (_NL, _BE):
         return Check(None, "unsupported_country")
@@ -280,28 +403,30 @@ def _international(digits: str) -> Check:
     # "+31 (0)6 ..." and "+31 06 ...": the trunk 0 does not belong after a country code.
     if significant.startswith("0"):
         significant = significant[1:]
-    problem = _significant_problem(country, significant)
-    if problem is not None:
-        return Check(None, problem)
-    return Check(f"+{country}{significant}", None)
+    return _check_significant(country, significant)
+
+
+def _is_valid_belgian(significant: str) -> bool:
+    number = _parsed(_BE, significant)
+    return isinstance(number, PhoneNumber) and phonenumbers.is_valid_number(number)
 
 
 def _national(digits: str) -> Check:
     """Check a national number (starting with a single 0): find its country by length."""
     significant = digits[1:]
-    if significant.startswith(("800", "90")):
+    # 0800 and 090x are service numbers in both countries, whatever their length.
+    if significant.startswith(_SERVICE_RANGES[_NL]):
         return Check(None, "service_number")
     if len(digits) == 10:
-        if significant.startswith("6"):
-            return _international(_NL + significant)
-        if significant.startswith(_BE_MOBILE_PREFIXES):
+        # A Belgian mobile (045-049) looks like a number in a Dutch 04x area.
+        if _is_valid_belgian(significant):
             return Check(None, "ambiguous_country")
-        return _international(_NL + significant)
+        return _check_significant(_NL, significant)
     if len(digits) == 9:
         # A Dutch mobile missing a digit looks like a landline in Hainaut or Luxembourg.
         if significant.startswith("6"):
             return Check(None, "ambiguous_country")
-        return _international(_BE + significant)
+        return _check_significant(_BE, significant)
     return Check(None, "too_short" if len(digits) < 9 else "too_long")
 
 
