@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import and_, delete, func, insert, inspect, or_, select, update
 from sqlalchemy.engine import Connection, Engine, Row
@@ -84,20 +85,8 @@ def clean_name(name: str) -> str:
 def set_availability(engine: Engine, operator: LiveOperator, available: bool,
                      now: datetime) -> None:
     with engine.begin() as connection:
-        changed = connection.execute(
-            update(presence).where(presence.c.operator_id == operator.id)
-            .values(available=available, seen_at=now, display_name=operator.name)
-        ).rowcount
-        if not changed:
-            try:
-                with connection.begin_nested():
-                    connection.execute(insert(presence).values(
-                        operator_id=operator.id, display_name=operator.name,
-                        available=available, seen_at=now))
-            except IntegrityError:  # a parallel first call inserted it
-                connection.execute(
-                    update(presence).where(presence.c.operator_id == operator.id)
-                    .values(available=available, seen_at=now, display_name=operator.name))
+        _update_presence(connection, operator, available=available, seen_at=now,
+                         display_name=operator.name)
 
 
 def seen(engine: Engine, operator: LiveOperator, now: datetime) -> None:
@@ -105,17 +94,23 @@ def seen(engine: Engine, operator: LiveOperator, now: datetime) -> None:
     keeps an availability from going idle and their conversations from being handed back.
     Records them as unavailable when they never said otherwise."""
     with engine.begin() as connection:
-        changed = connection.execute(
-            update(presence).where(presence.c.operator_id == operator.id).values(seen_at=now)
-        ).rowcount
-        if not changed:
-            try:
-                with connection.begin_nested():
-                    connection.execute(insert(presence).values(
-                        operator_id=operator.id, display_name=operator.name,
-                        available=False, seen_at=now))
-            except IntegrityError:  # a parallel first call inserted it
-                pass
+        _update_presence(connection, operator, seen_at=now)
+
+
+def _update_presence(connection: Connection, operator: LiveOperator, **changes: Any) -> None:
+    """Apply ``changes`` to the operator's presence, creating it (unavailable unless the
+    changes say otherwise) on their first call; when a parallel first call inserted it
+    meanwhile, the changes are applied to that row."""
+    change = update(presence).where(presence.c.operator_id == operator.id).values(**changes)
+    if connection.execute(change).rowcount:
+        return
+    try:
+        with connection.begin_nested():
+            connection.execute(insert(presence).values(
+                {"operator_id": operator.id, "display_name": operator.name,
+                 "available": False, **changes}))
+    except IntegrityError:
+        connection.execute(change)
 
 
 def is_available(engine: Engine, operator_id: int, now: datetime, idle_after: timedelta) -> bool:
