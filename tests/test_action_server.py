@@ -94,5 +94,5 @@ def test_a_connection_may_wait_longer_than_sanics_default_for_its_request(app: S
     and Rasa dropped the action's events (tests/scaleout, fifty conversations)."""
     from sanic.config import DEFAULT_CONFIG
 
-    assert DEFAULT_CONFIG["KEEP_ALIVE_TIMEOUT"] < IDLE_CONNECTION_SECONDS
+    assert float(str(DEFAULT_CONFIG["KEEP_ALIVE_TIMEOUT"])) < IDLE_CONNECTION_SECONDS
     assert app.config.KEEP_ALIVE_TIMEOUT == IDLE_CONNECTION_SECONDS
