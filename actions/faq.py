@@ -15,11 +15,11 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from cyberbot.advice.answers import Turn, read_context
-from cyberbot.advice.country import country_key
 from cyberbot.content import load_content
 from cyberbot.faq.selection import candidates_from, decide, thresholds
 from cyberbot.operator_info import operator_info
+from cyberbot.reading.answers import Turn, read_context
+from cyberbot.reading.country import country_key
 
 ADVISER_BUTTON = {"title": "Spreek een adviseur", "payload": "/request_human"}
 # Details of the business a question may give in passing ("ik heb een webshop met 5

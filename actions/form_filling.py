@@ -2,7 +2,7 @@
 
 Every form slot has a custom mapping, so all reading happens here: the latest message
 is read for the question that was asked and for details given in passing
-(cyberbot.advice.answers), then each value is checked by its ``validate_<slot>``
+(cyberbot.reading.answers), then each value is checked by its ``validate_<slot>``
 method, which explains to the visitor what was wrong before the form asks again.
 A message that is a question of its own yields no slot, so the form is rejected and
 the dialogue rules answer it before the form resumes.
@@ -31,7 +31,10 @@ from actions.tracker_reading import (
     previous_user_text,
     previous_value,
 )
-from cyberbot.advice.answers import (
+from cyberbot.advice.formatting import format_euro
+from cyberbot.advice.no_answer import Step, next_step
+from cyberbot.advice.sectors import load_sectors
+from cyberbot.reading.answers import (
     ANSWER_INTENTS,
     CONTACT_DETAIL_SLOTS,
     declines_phone,
@@ -40,12 +43,9 @@ from cyberbot.advice.answers import (
     read_direct,
     read_no_answer,
 )
-from cyberbot.advice.country import COUNTRIES
-from cyberbot.advice.formatting import format_euro
-from cyberbot.advice.incidents import mentions_incident
-from cyberbot.advice.no_answer import Step, next_step
-from cyberbot.advice.sectors import load_sectors
-from cyberbot.leads.contact import check_email, check_phone, problem_message
+from cyberbot.reading.contact import check_email, check_phone, problem_message
+from cyberbot.reading.country import COUNTRIES
+from cyberbot.reading.incidents import mentions_incident
 
 PHONE_DECLINED = "phone_declined"
 UNANSWERED = "unanswered_questions"

@@ -11,9 +11,9 @@ from rasa_sdk.types import DomainDict
 
 from actions.messages import form_messages, privacy_url, text
 from actions.tracker_reading import input_issue, is_fresh_answer, latest_turn
-from cyberbot.advice.answers import INSURER_IDS, is_interruption, read_no_answer
 from cyberbot.advice.catalogue import load_catalogue
 from cyberbot.advice.sectors import load_sectors, match_sector
+from cyberbot.reading.answers import INSURER_IDS, is_interruption, read_no_answer
 
 OTHER_SECTOR = "overig"
 

@@ -24,8 +24,6 @@ from actions.form_filling import clear_contact_events
 from actions.live_chat import is_live_waiting
 from actions.messages import form_messages, text
 from actions.tracker_reading import REQUESTED_SLOT, consent_is_current
-from cyberbot.advice.answers import CONTACT_DETAIL_SLOTS
-from cyberbot.advice.country import localise
 from cyberbot.advice.ranking import PROFILE_SLOTS, Profile, advice_basis, recommend
 from cyberbot.channels.admission import SERVER_METADATA_KEY, abuse_limits, channel_text
 from cyberbot.leads.database import get_engine
@@ -33,6 +31,8 @@ from cyberbot.leads.handoff_config import load_handoff_config
 from cyberbot.leads.office_hours import contact_promise
 from cyberbot.leads.outbox import kick
 from cyberbot.leads.store import LeadDraft, StoredLead, recent_twin, submit_lead
+from cyberbot.reading.answers import CONTACT_DETAIL_SLOTS
+from cyberbot.reading.country import localise
 
 logger = logging.getLogger(__name__)
 

@@ -11,8 +11,8 @@ from rasa_sdk.types import DomainDict
 
 from actions.messages import form_messages
 from actions.tracker_reading import latest_turn
-from cyberbot.advice.answers import INSURER_IDS, insurers_named
 from cyberbot.advice.explain import comparison_text, insurer_text
+from cyberbot.reading.answers import INSURER_IDS, insurers_named
 
 
 class ActionInsurerInfo(Action):

@@ -6,7 +6,7 @@ from typing import Any
 
 from rasa_sdk import Tracker
 
-from cyberbot.advice.answers import Turn
+from cyberbot.reading.answers import Turn
 
 REQUESTED_SLOT = "requested_slot"
 CONSENT_SESSION = "consent_session"

@@ -14,7 +14,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, Extra, ValidationError
 
-from cyberbot.advice.country import country_key
+from cyberbot.reading.country import country_key
 
 CONFIG_VARIABLE = "CYBERBOT_OPERATOR_CONFIG"
 DEFAULT_CONFIG = Path(__file__).resolve().parents[1] / "operator.yml"

@@ -1,10 +1,11 @@
-"""Reading form answers from chat messages (cyberbot.advice.answers), without Rasa."""
+"""Reading form answers from chat messages (cyberbot.reading.answers), without Rasa."""
 
 from __future__ import annotations
 
 import pytest
 
-from cyberbot.advice.answers import (
+from cyberbot.advice.ranking import PROFILE_SLOTS
+from cyberbot.reading.answers import (
     Turn,
     declines_phone,
     insurers_named,
@@ -20,7 +21,6 @@ from cyberbot.advice.answers import (
     read_moment,
     read_name,
 )
-from cyberbot.advice.ranking import PROFILE_SLOTS
 
 
 @pytest.mark.parametrize(

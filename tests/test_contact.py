@@ -7,7 +7,7 @@ import socket
 
 import pytest
 
-from cyberbot.leads.contact import (
+from cyberbot.reading.contact import (
     Check,
     check_email,
     check_phone,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from cyberbot.advice.answers import read_country
-from cyberbot.advice.country import detect_country, find_country, localise, term
+from cyberbot.reading.answers import read_country
+from cyberbot.reading.country import detect_country, find_country, localise, term
 
 
 @pytest.mark.parametrize(

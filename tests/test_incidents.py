@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cyberbot.advice.incidents import mentions_incident
+from cyberbot.reading.incidents import mentions_incident
 
 
 @pytest.mark.parametrize(

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from cyberbot.advice.answers import read_no_answer
 from cyberbot.advice.no_answer import Step, next_step, parse_step
 from cyberbot.content import content_path
+from cyberbot.reading.answers import read_no_answer
 
 ROOT = Path(__file__).resolve().parents[1]
 

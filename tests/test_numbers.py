@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
-from cyberbot.advice.numbers import extract_employees, extract_revenue, parse_amount, parse_count
+from cyberbot.reading.numbers import extract_employees, extract_revenue, parse_amount, parse_count
 
 Parse = Callable[[str], "int | None"]
 

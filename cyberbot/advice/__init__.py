@@ -1,1 +1,1 @@
-"""Advice on insurers: parsing visitors' answers, the insurer catalogue and the ranking."""
+"""Advice on insurers: the insurer catalogue, the sectors, the ranking and its explanation."""

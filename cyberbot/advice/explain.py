@@ -16,10 +16,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from cyberbot.advice.catalogue import Catalogue, date_label, load_catalogue
-from cyberbot.advice.country import localise
 from cyberbot.advice.formatting import format_euro_range
 from cyberbot.advice.ranking import Profile, Recommendation
 from cyberbot.operator_info import OperatorInfo, operator_info
+from cyberbot.reading.country import localise
 
 MAX_MESSAGE_CHARS = 900
 

@@ -33,7 +33,7 @@ from cyberbot.advice.catalogue import (
     date_label,
     load_catalogue,
 )
-from cyberbot.advice.country import COUNTRIES
+from cyberbot.reading.country import COUNTRIES
 
 MAX_REASONS = 2
 # The priority for which an insurer's USA/Canada limit is worth a caveat even without

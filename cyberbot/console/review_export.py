@@ -31,7 +31,7 @@ import yaml
 
 from cyberbot.console.corrections import Correction
 from cyberbot.console.labels import Labels
-from cyberbot.leads.contact import check_phone, find_email, find_phone
+from cyberbot.reading.contact import check_phone, find_email, find_phone
 
 # Rasa's entity annotations: [text](entity), [text](entity:value), [text]{...}, [text][...].
 _ENTITY_ANNOTATION = re.compile(r"\[([^\]]+?)\](?:\([^)]*\)|\{[^}]*\}|\[.*?\])")

@@ -1,7 +1,7 @@
 """Rasa NLU component that notes which country a message shows the visitor is in.
 
 It adds the entity ``country`` (``nl`` or ``be``) when the message has clear cues
-(cyberbot.advice.country), spanning the strongest cue ("Gent", "KvK", "+32 …"); the slot
+(cyberbot.reading.country), spanning the strongest cue ("Gent", "KvK", "+32 …"); the slot
 ``country`` is filled from it on every message, so answers and the comparison use the
 visitor's country's facts from then on.
 """
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 
-from cyberbot.advice.country import find_country
 from cyberbot.nlu.rule_entities import Found, RuleEntities
+from cyberbot.reading.country import find_country
 
 ENTITY_NAME = "country"
 

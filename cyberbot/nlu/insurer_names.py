@@ -12,8 +12,8 @@ from collections.abc import Sequence
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 
-from cyberbot.advice.answers import insurer_mentions
 from cyberbot.nlu.rule_entities import Found, RuleEntities
+from cyberbot.reading.answers import insurer_mentions
 
 ENTITY_NAME = "insurer"
 

@@ -44,9 +44,9 @@ from sqlalchemy.engine import Connection, Engine
 
 from cyberbot.channels.whatsapp.store import forget_conversations as forget_whatsapp_rows
 from cyberbot.console.models import INDEX_TABLES, audit_log, corrections, reviews
-from cyberbot.leads.contact import check_phone
 from cyberbot.leads.models import leads, outbox
 from cyberbot.live.store import forget_handoffs
+from cyberbot.reading.contact import check_phone
 
 logger = logging.getLogger(__name__)
 

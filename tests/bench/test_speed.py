@@ -10,9 +10,9 @@ import jsonschema
 import pytest
 from rasa.core.actions.action import RemoteAction
 
-from cyberbot.advice.numbers import extract_employees, extract_revenue, parse_amount, parse_count
 from cyberbot.advice.sectors import match_sector
 from cyberbot.rasa_compat.action_validation import validate_action_result
+from cyberbot.reading.numbers import extract_employees, extract_revenue, parse_amount, parse_count
 
 pytestmark = pytest.mark.bench
 FUNCTIONS = [parse_count, parse_amount, extract_employees, extract_revenue]

@@ -19,7 +19,6 @@ import yaml
 from actions.fallback import fallback_messages
 from actions.faq import ADVISER_BUTTON, topic_button
 from actions.messages import form_messages, privacy_url, text
-from cyberbot.advice.answers import INSURER_IDS
 from cyberbot.advice.catalogue import load_catalogue
 from cyberbot.advice.sectors import load_sectors
 from cyberbot.channels.whatsapp.labels import (
@@ -32,6 +31,7 @@ from cyberbot.channels.whatsapp.labels import (
     row_label,
 )
 from cyberbot.content import load_content
+from cyberbot.reading.answers import INSURER_IDS
 
 ROOT = Path(__file__).resolve().parents[2]
 LABELS_LOGGER = "cyberbot.channels.whatsapp.labels"

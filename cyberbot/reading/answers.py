@@ -21,11 +21,11 @@ from typing import Any
 
 import yaml
 
-from cyberbot.advice.country import detect_country
-from cyberbot.advice.numbers import extract_employees, extract_revenue, parse_amount, parse_count
 from cyberbot.advice.sectors import match_sector
 from cyberbot.content import content_path
-from cyberbot.leads.contact import find_email, find_phone
+from cyberbot.reading.contact import find_email, find_phone
+from cyberbot.reading.country import detect_country
+from cyberbot.reading.numbers import extract_employees, extract_revenue, parse_amount, parse_count
 from cyberbot.text import single_line, strip_accents
 
 WORDS_FILE = content_path("answer_words.yml")
