@@ -1,1 +1,1 @@
-"""Tests of the load benchmark (`make bench`)."""
+"""The load benchmark (`make bench`, ``python -m tests.bench``) and its tests."""

@@ -1,4 +1,4 @@
-"""The benchmark's smoke run (CI): `python -m cyberbot.bench --smoke` for real, with few
+"""The benchmark's smoke run (CI): `python -m tests.bench --smoke` for real, with few
 visitors and a short measurement, so that `make bench` keeps working. It checks that
 ``results/bench-smoke.json`` has every figure and that no message failed; the figures
 themselves are not judged (the run is too short, and CI machines are busy)."""
@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from cyberbot.bench.cluster import ROOT
+from tests.harness.cluster import ROOT
 
 pytestmark = pytest.mark.e2e
 RESULTS = ROOT / "results" / "bench-smoke.json"
@@ -28,7 +28,7 @@ LONG_FIGURES = ["turns_1_10_median_ms", "turns_95_105_median_ms", "turn_5_ms", "
 def smoke() -> dict[str, Any]:
     RESULTS.unlink(missing_ok=True)
     started = time.monotonic()
-    run = subprocess.run([sys.executable, "-m", "cyberbot.bench", "--smoke"], cwd=ROOT,
+    run = subprocess.run([sys.executable, "-m", "tests.bench", "--smoke"], cwd=ROOT,
                          capture_output=True, text=True, timeout=600)
     print(run.stdout[-5000:], run.stderr[-5000:], sep="\n")
     print(f"smoke run: {time.monotonic() - started:.0f} s")

@@ -27,7 +27,6 @@ import requests
 from sqlalchemy import insert, select
 from sqlalchemy.engine import Engine
 
-from cyberbot.bench.__main__ import cpu_seconds
 from cyberbot.console.accounts import add_operator, create_api_token
 from cyberbot.console.dashboard_texts import load_dashboard_texts
 from cyberbot.console.indexer import sync_conversations
@@ -35,6 +34,7 @@ from cyberbot.console.models import conversations, get_console_engine
 from cyberbot.console.stats import StatsFilter, compute_missed, compute_stats
 from cyberbot.leads.models import leads, outbox
 from cyberbot.tracker_events import events
+from tests.bench.__main__ import cpu_seconds
 from tests.bench.test_paging_100k import (
     CONVERSATIONS,
     FIRST_START,

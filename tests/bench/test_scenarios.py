@@ -9,7 +9,8 @@ from typing import Any
 import rasa
 import yaml
 
-from cyberbot.bench.scenarios import (
+from cyberbot.training_data import faq_responses, training_examples
+from tests.bench.scenarios import (
     ADVICE,
     ADVICE_THEN_QUOTE,
     FAQ_SCENARIOS,
@@ -21,7 +22,6 @@ from cyberbot.bench.scenarios import (
     VISITOR,
     Scenario,
 )
-from cyberbot.training_data import faq_responses, training_examples
 
 ROOT = Path(__file__).resolve().parents[2]
 INITIAL_PROJECT = Path(rasa.__file__).parent / "cli" / "initial_project"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cyberbot.bench.stats import median, percentile, summarize, turn_figures
+from tests.bench.stats import median, percentile, summarize, turn_figures
 
 
 def test_percentiles_interpolate_between_ranks_as_numpy_does() -> None:

@@ -13,7 +13,9 @@ from typing import Any
 
 import requests
 
-from cyberbot.bench.cluster import (
+from cyberbot.channels.rest import conversation_id as rest_conversation
+from cyberbot.security.local_secrets import RASA_AUTH_TOKEN, REST_TOKEN
+from tests.harness.cluster import (
     OUT_OF_REACH_LIMITS,
     RASA,
     ROOT,
@@ -25,8 +27,6 @@ from cyberbot.bench.cluster import (
     stop_process,
     wait_until_up,
 )
-from cyberbot.channels.rest import conversation_id as rest_conversation
-from cyberbot.security.local_secrets import RASA_AUTH_TOKEN, REST_TOKEN
 
 __all__ = ["RASA", "ROOT", "BotServers", "free_port", "rest_conversation", "running_site",
            "stop", "wait_for", "wait_until"]

@@ -28,7 +28,9 @@ import pytest
 import requests
 import yaml
 
-from cyberbot.bench.cluster import (
+from cyberbot.model_gate.store import GateStore, approved_model, model_metadata
+from tests.e2e.servers import ROOT
+from tests.harness.cluster import (
     Cluster,
     delete_queue,
     postgres_database,
@@ -36,8 +38,6 @@ from cyberbot.bench.cluster import (
     stop_process,
     wait_until_up,
 )
-from cyberbot.model_gate.store import GateStore, approved_model, model_metadata
-from tests.e2e.servers import ROOT
 
 pytestmark = pytest.mark.e2e
 RESULTS = ROOT / "results"

@@ -29,14 +29,6 @@ import socketio
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.exc import ProgrammingError
 
-from cyberbot.bench.cluster import (
-    ROOT,
-    Cluster,
-    delete_queue,
-    postgres_database,
-    production_environment,
-    stop_process,
-)
 from cyberbot.channels.rest import conversation_id as rest_conversation
 from cyberbot.console.models import conversations as console_conversations
 from cyberbot.leads.models import leads
@@ -45,6 +37,14 @@ from cyberbot.security.settings import Limits
 from tests.e2e.live_support import OperatorAPI, Visitor
 from tests.e2e.receiver import WebhookReceiver
 from tests.e2e.servers import running_site, wait_until
+from tests.harness.cluster import (
+    ROOT,
+    Cluster,
+    delete_queue,
+    postgres_database,
+    production_environment,
+    stop_process,
+)
 
 pytestmark = pytest.mark.e2e
 REFERENCE = re.compile(r"CV-\d{4}-\d{6}")

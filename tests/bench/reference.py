@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from cyberbot.bench.cluster import RASA, free_port, stop_process, wait_until_up
+from tests.harness.cluster import RASA, free_port, stop_process, wait_until_up
 
 INIT_TIMEOUT = 900.0
 ENVIRONMENT = {

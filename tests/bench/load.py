@@ -22,8 +22,8 @@ from dataclasses import dataclass
 
 import aiohttp
 
-from cyberbot.bench.scenarios import Scenario, Turn
-from cyberbot.bench.stats import Summary, summarize
+from tests.bench.scenarios import Scenario, Turn
+from tests.bench.stats import Summary, summarize
 
 REQUEST_TIMEOUT = 120.0
 

@@ -1,4 +1,4 @@
-"""``python -m cyberbot.bench``: the load benchmark (``make bench``).
+"""``python -m tests.bench``: the load benchmark (``make bench``).
 
 Runs the same load against, one after another: our assistant with 1 replica on SQLite;
 with 2 replicas and 2 action servers on PostgreSQL, Redis and RabbitMQ (the production
@@ -22,25 +22,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 
-from cyberbot.bench import long_conversation, reference, report
-from cyberbot.bench.cluster import (
-    ROOT,
-    Cluster,
-    delete_queue,
-    postgres_database,
-    production_environment,
-    resident_memory,
-)
-from cyberbot.bench.load import Plan, run_load
-from cyberbot.bench.reference import ReferenceProject
-from cyberbot.bench.report import BenchResult, CpuUse, ProfileResult
-from cyberbot.bench.scenarios import (
+from tests.bench import long_conversation, reference, report
+from tests.bench.load import Plan, run_load
+from tests.bench.reference import ReferenceProject
+from tests.bench.report import BenchResult, CpuUse, ProfileResult
+from tests.bench.scenarios import (
     LONG_CONVERSATION,
     OURS,
     REFERENCE,
     REFERENCE_LONG_CONVERSATION,
     Scenario,
     Turn,
+)
+from tests.harness.cluster import (
+    ROOT,
+    Cluster,
+    delete_queue,
+    postgres_database,
+    production_environment,
+    resident_memory,
 )
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -49,7 +49,7 @@ SMOKE = {"users": 2, "duration": 8.0, "warmup": 2.0}
 
 
 def parse(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m cyberbot.bench", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m tests.bench", description=__doc__)
     parser.add_argument("--users", type=int, help="simulated visitors at once (default 10)")
     length = parser.add_mutually_exclusive_group()
     length.add_argument("--duration", type=float, help="seconds measured per profile (60)")

@@ -12,9 +12,9 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from cyberbot.bench.load import Plan
-from cyberbot.bench.long_conversation import LongConversation
-from cyberbot.bench.stats import Summary
+from tests.bench.load import Plan
+from tests.bench.long_conversation import LongConversation
+from tests.bench.stats import Summary
 
 MIB = 2**20
 ERROR_EXAMPLES = 10

@@ -9,9 +9,9 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from cyberbot.bench.load import client_session, say
-from cyberbot.bench.scenarios import Turn
-from cyberbot.bench.stats import TurnFigures, turn_figures
+from tests.bench.load import client_session, say
+from tests.bench.scenarios import Turn
+from tests.bench.stats import TurnFigures, turn_figures
 
 TURNS = 120
 
