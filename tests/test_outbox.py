@@ -461,6 +461,32 @@ def test_environment_overrides_the_file_and_secrets_stay_hidden(tmp_path: Path) 
         assert secret not in shown
 
 
+def test_secrets_stay_out_of_str_and_of_errors(tmp_path: Path) -> None:
+    environ = {
+        "CYBERBOT_WEBHOOK_URL": "https://crm.example.nl/hook",
+        "CYBERBOT_WEBHOOK_SECRET": "hook-s3cret-0123456789",
+        "CYBERBOT_SMTP_HOST": "smtp.example.nl",
+        "CYBERBOT_SMTP_FROM": "bot@example.nl",
+        "CYBERBOT_SMTP_TO": "a@example.nl",
+        "CYBERBOT_SMTP_USER": "bot",
+        "CYBERBOT_SMTP_PASSWORD": "mail-pass-word",
+    }
+    config = load_handoff_config(tmp_path / "absent.yml", environ)
+    assert config.webhook is not None and config.email is not None
+    assert (config.webhook.secret, config.email.password) == (
+        "hook-s3cret-0123456789", "mail-pass-word")
+    for shown in (str(config), repr(config), str(config.webhook), str(config.email)):
+        assert "s3cret" not in shown and "mail-pass-word" not in shown
+    # A short secret, a password without its user and a bad number: none quotes a secret.
+    broken = {"CYBERBOT_WEBHOOK_SECRET": "short-s3cret", "CYBERBOT_SMTP_USER": "",
+              "CYBERBOT_WEBHOOK_TIMEOUT": "soon"}
+    with pytest.raises(HandoffConfigError) as raised:
+        load_handoff_config(tmp_path / "absent.yml", {**environ, **broken})
+    message = str(raised.value)
+    assert "too short" in message and "CYBERBOT_SMTP_PASSWORD" in message and "soon" in message
+    assert "s3cret" not in message and "mail-pass-word" not in message
+
+
 def test_config_file_from_the_environment(tmp_path: Path) -> None:
     path = tmp_path / "elsewhere.yml"
     path.write_text("outbox:\n  poll_seconds: 7\n")

@@ -1,7 +1,8 @@
 """Where leads go: a signed webhook, e-mail to the advisors, both or neither.
 
-Read from ``handoff.yml`` (path in CYBERBOT_HANDOFF_CONFIG, default ``./handoff.yml``; a
-missing default file means "nothing configured"), then overridden by the environment:
+The structure of ``handoff.yml`` is the pydantic model ``_HandoffFile`` (sections webhook,
+email and outbox); its path is in CYBERBOT_HANDOFF_CONFIG (default ``./handoff.yml``; a
+missing default file means "nothing configured"). The environment overrides the file:
 
     CYBERBOT_WEBHOOK_URL, CYBERBOT_WEBHOOK_SECRET, CYBERBOT_WEBHOOK_TIMEOUT (seconds),
     CYBERBOT_SMTP_HOST, CYBERBOT_SMTP_PORT, CYBERBOT_SMTP_USER, CYBERBOT_SMTP_PASSWORD,
@@ -9,20 +10,33 @@ missing default file means "nothing configured"), then overridden by the environ
     CYBERBOT_OUTBOX_MAX_ATTEMPTS, CYBERBOT_OUTBOX_POLL_SECONDS.
 
 Secrets (the webhook secret, the SMTP password) are accepted from the environment only and
-never appear in a repr or a log. An empty variable counts as unset.
+never appear in a repr, an error or a log. An empty variable counts as unset. A section
+without its address (webhook.url, email.host) is off and its other values are not looked at.
+Callers get the frozen dataclasses below, built from the validated model.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 import yaml
+from pydantic import (
+    BaseModel,
+    Extra,
+    Field,
+    SecretStr,
+    ValidationError,
+    root_validator,
+    validator,
+)
+from pydantic.fields import ModelField
 
 logger = logging.getLogger(__name__)
 
@@ -33,11 +47,6 @@ MAX_WEBHOOK_TIMEOUT_SECONDS = 120.0
 MIN_SECRET_LENGTH = 16
 _LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "::1"}
 
-_SECTIONS: dict[str, set[str]] = {
-    "webhook": {"url", "timeout_seconds"},
-    "email": {"host", "port", "username", "starttls", "from", "to"},
-    "outbox": {"max_attempts", "poll_seconds"},
-}
 _SECRET_KEYS = {
     ("webhook", "secret"): "CYBERBOT_WEBHOOK_SECRET",
     ("email", "password"): "CYBERBOT_SMTP_PASSWORD",
@@ -45,10 +54,12 @@ _SECRET_KEYS = {
 # (section, key) that each variable overrides
 _OVERRIDES = {
     "CYBERBOT_WEBHOOK_URL": ("webhook", "url"),
+    "CYBERBOT_WEBHOOK_SECRET": ("webhook", "secret"),
     "CYBERBOT_WEBHOOK_TIMEOUT": ("webhook", "timeout_seconds"),
     "CYBERBOT_SMTP_HOST": ("email", "host"),
     "CYBERBOT_SMTP_PORT": ("email", "port"),
     "CYBERBOT_SMTP_USER": ("email", "username"),
+    "CYBERBOT_SMTP_PASSWORD": ("email", "password"),
     "CYBERBOT_SMTP_STARTTLS": ("email", "starttls"),
     "CYBERBOT_SMTP_FROM": ("email", "from"),
     "CYBERBOT_SMTP_TO": ("email", "to"),
@@ -107,6 +118,145 @@ class HandoffConfig:
         return [name for name, settings in configured if settings is not None]
 
 
+# --- the file and the environment, as pydantic models ---------------------------------------
+
+
+class _Section(BaseModel):
+    class Config:
+        extra = Extra.forbid
+        allow_mutation = False
+        anystr_strip_whitespace = True
+        error_msg_templates = {  # noqa: RUF012 (pydantic reads it from the class)
+            "value_error.number.not_ge": "must be at least {limit_value:g}",
+            "value_error.number.not_le": "may be at most {limit_value:g}",
+            "type_error.dict": "must be a mapping",
+            "type_error.tuple": "must be a list",
+        }
+
+
+def _number(cls: type, value: Any, field: ModelField) -> float:
+    """A number as the file or a variable writes it: 3, 2.5, "0.5"; whole for int fields."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = math.nan
+    if math.isnan(number):
+        raise ValueError(f"must be a number, not {value!r}")
+    if issubclass(field.type_, int) and not number.is_integer():
+        raise ValueError("must be a whole number")
+    return number
+
+
+class _Switched(_Section):
+    """A section that is off without its address: its other values are then not read."""
+
+    address: ClassVar[str]
+
+    @root_validator(pre=True)
+    def _off_without_address(cls, values: dict[str, Any]) -> dict[str, Any]:  # noqa: N805
+        if str(values.get(cls.address) or "").strip():
+            return values
+        known = {field.alias for field in cls.__fields__.values()}
+        return {key: value for key, value in values.items() if key not in known}
+
+
+class _WebhookSection(_Switched):
+    address = "url"
+    url: str = ""
+    secret: SecretStr | None = None  # CYBERBOT_WEBHOOK_SECRET only
+    timeout_seconds: float = Field(default=10.0, ge=0.1, le=MAX_WEBHOOK_TIMEOUT_SECONDS)
+
+    _timeout = validator("timeout_seconds", pre=True, allow_reuse=True)(_number)
+
+    @validator("url")
+    def _http(cls, url: str) -> str:  # noqa: N805 (pydantic passes the class)
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("must be an http:// or https:// URL")
+        return url
+
+    @validator("secret", always=True)
+    def _signing_secret(
+        cls, secret: SecretStr | None, values: dict[str, Any]  # noqa: N805
+    ) -> SecretStr | None:
+        if not values.get("url"):
+            return secret
+        if secret is None:
+            raise ValueError(
+                "is required with a webhook URL: every request is signed with it, so set "
+                "CYBERBOT_WEBHOOK_SECRET in the environment (or remove the URL)"
+            )
+        if len(secret.get_secret_value()) < MIN_SECRET_LENGTH:
+            raise ValueError(
+                f"CYBERBOT_WEBHOOK_SECRET is too short: use at least {MIN_SECRET_LENGTH} "
+                "characters"
+            )
+        return secret
+
+
+class _EmailSection(_Switched):
+    address = "host"
+    host: str = ""
+    starttls: bool = True
+    port: int | None = Field(default=None, ge=1)  # unset: 587 with STARTTLS, 25 without
+    username: str | None = None
+    password: SecretStr | None = None  # CYBERBOT_SMTP_PASSWORD only
+    sender: str = Field(default="", alias="from")
+    to: tuple[str, ...] = ()
+
+    _port = validator("port", pre=True, allow_reuse=True)(_number)
+
+    @validator("starttls", pre=True)
+    def _boolean(cls, value: Any) -> bool:  # noqa: N805
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in ("true", "yes", "on", "1"):
+            return True
+        if text in ("false", "no", "off", "0"):
+            return False
+        raise ValueError(f"must be true or false, not {value!r}")
+
+    @validator("sender", always=True)
+    def _sender(cls, sender: str, values: dict[str, Any]) -> str:  # noqa: N805
+        if values.get("host") and "@" not in sender:
+            raise ValueError("must be an e-mail address (CYBERBOT_SMTP_FROM)")
+        return sender
+
+    @validator("to", pre=True)
+    def _split(cls, value: Any) -> Any:  # noqa: N805
+        return value.split(",") if isinstance(value, str) else value
+
+    @validator("to", always=True)
+    def _recipients(cls, to: tuple[str, ...], values: dict[str, Any]) -> tuple[str, ...]:  # noqa: N805
+        to = tuple(address for address in to if address)
+        if values.get("host") and (not to or any("@" not in address for address in to)):
+            raise ValueError("must list the advisors' e-mail addresses (CYBERBOT_SMTP_TO)")
+        return to
+
+    @root_validator(skip_on_failure=True)
+    def _login(cls, values: dict[str, Any]) -> dict[str, Any]:  # noqa: N805
+        if values["host"] and bool(values["username"]) != bool(values["password"]):
+            raise ValueError(
+                "set both the SMTP user (email.username or CYBERBOT_SMTP_USER) and "
+                "CYBERBOT_SMTP_PASSWORD, or neither"
+            )
+        return values
+
+
+class _OutboxSection(_Section):
+    max_attempts: int = Field(default=12, ge=1)
+    poll_seconds: float = Field(default=2.0, ge=0.1)
+
+    _numbers = validator("max_attempts", "poll_seconds", pre=True, allow_reuse=True)(_number)
+
+
+class _HandoffFile(_Section):
+    webhook: _WebhookSection = _WebhookSection()
+    email: _EmailSection = _EmailSection()
+    outbox: _OutboxSection = _OutboxSection()
+
+
 def load_handoff_config(
     path: Path | None = None, environ: Mapping[str, str] | None = None
 ) -> HandoffConfig:
@@ -118,22 +268,25 @@ def load_handoff_config(
         path = Path(env[CONFIG_VARIABLE])
         if not path.is_file():
             raise HandoffConfigError(f"{CONFIG_VARIABLE} names {path}, which is not a file")
-    settings = _read_file(path or Path.cwd() / DEFAULT_CONFIG_FILE)
+    path = path or Path.cwd() / DEFAULT_CONFIG_FILE
+    settings = _read_file(path)
     for variable, (section, key) in _OVERRIDES.items():
         if variable in env:
             settings.setdefault(section, {})[key] = env[variable]
-    webhook = _webhook(settings.get("webhook", {}), env.get("CYBERBOT_WEBHOOK_SECRET"))
-    email = _email(settings.get("email", {}), env.get("CYBERBOT_SMTP_PASSWORD"))
-    outbox = settings.get("outbox", {})
+    try:
+        parsed = _HandoffFile.parse_obj(settings)
+    except ValidationError as error:
+        raise HandoffConfigError(f"{path}: {_problems(error)}") from None
     return HandoffConfig(
-        webhook=webhook,
-        email=email,
-        max_attempts=_integer(outbox, "outbox", "max_attempts", 12, minimum=1),
-        poll_seconds=_number(outbox, "outbox", "poll_seconds", 2.0, minimum=0.1),
+        webhook=_webhook(parsed.webhook),
+        email=_email(parsed.email),
+        max_attempts=parsed.outbox.max_attempts,
+        poll_seconds=parsed.outbox.poll_seconds,
     )
 
 
-def _read_file(path: Path) -> dict[str, dict[str, Any]]:
+def _read_file(path: Path) -> dict[str, Any]:
+    """The file's sections without empty values; secrets in it are refused."""
     if not path.is_file():
         return {}
     try:
@@ -142,117 +295,58 @@ def _read_file(path: Path) -> dict[str, dict[str, Any]]:
         raise HandoffConfigError(f"{path} is not valid YAML: {error}") from error
     if not isinstance(content, dict):
         raise HandoffConfigError(f"{path} must be a mapping of sections")
-    settings: dict[str, dict[str, Any]] = {}
+    settings: dict[str, Any] = {}
     for section, values in content.items():
-        if section not in _SECTIONS:
-            raise HandoffConfigError(
-                f"{path}: unknown section {section!r} (expected {', '.join(_SECTIONS)})"
-            )
         values = values or {}
-        if not isinstance(values, dict):
+        if isinstance(values, dict):
+            for key in values:
+                if (section, key) in _SECRET_KEYS:
+                    raise HandoffConfigError(
+                        f"{path}: {section}.{key} does not belong in a file; "
+                        f"set {_SECRET_KEYS[section, key]} in the environment instead"
+                    )
+            values = {key: value for key, value in values.items() if value not in ("", None)}
+        elif section in _HandoffFile.__fields__:  # an unknown one is named by the model
             raise HandoffConfigError(f"{path}: section {section!r} must be a mapping")
-        for key in values:
-            if (section, key) in _SECRET_KEYS:
-                raise HandoffConfigError(
-                    f"{path}: {section}.{key} does not belong in a file; "
-                    f"set {_SECRET_KEYS[section, key]} in the environment instead"
-                )
-            if key not in _SECTIONS[section]:
-                raise HandoffConfigError(f"{path}: unknown key {section}.{key}")
-        settings[section] = {key: value for key, value in values.items() if value not in ("", None)}
+        settings[section] = values
     return settings
 
 
-def _webhook(values: dict[str, Any], secret: str | None) -> WebhookConfig | None:
-    url = str(values.get("url") or "").strip()
-    if not url:
+def _problems(error: ValidationError) -> str:
+    """The validation errors as "key: reason", unknown sections and keys named as such."""
+    problems = []
+    for problem in error.errors():
+        where = ".".join(str(part) for part in problem["loc"] if part != "__root__")
+        if problem["type"] != "value_error.extra":
+            problems.append(f"{where}: {problem['msg']}")
+        elif "." in where:
+            problems.append(f"unknown key {where}")
+        else:
+            sections = ", ".join(_HandoffFile.__fields__)
+            problems.append(f"unknown section {where!r} (expected {sections})")
+    return "; ".join(problems)
+
+
+def _webhook(section: _WebhookSection) -> WebhookConfig | None:
+    if not section.url or section.secret is None:
         return None
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise HandoffConfigError("webhook.url must be an http:// or https:// URL")
+    parts = urlsplit(section.url)
     if parts.scheme == "http" and parts.hostname not in _LOOPBACK_HOSTS:
         logger.warning("The webhook URL is plain http: personal data travels unencrypted")
-    if not secret:
-        raise HandoffConfigError(
-            "A webhook URL is configured but CYBERBOT_WEBHOOK_SECRET is not set: every request "
-            "is signed with that secret, so set it in the environment (or remove the URL)"
-        )
-    if len(secret) < MIN_SECRET_LENGTH:
-        raise HandoffConfigError(
-            f"CYBERBOT_WEBHOOK_SECRET is too short: use at least {MIN_SECRET_LENGTH} characters"
-        )
-    timeout = _number(values, "webhook", "timeout_seconds", 10.0, minimum=0.1)
-    if timeout > MAX_WEBHOOK_TIMEOUT_SECONDS:
-        raise HandoffConfigError(
-            f"webhook.timeout_seconds may be at most {MAX_WEBHOOK_TIMEOUT_SECONDS:g}"
-        )
-    return WebhookConfig(url=url, secret=secret, timeout_seconds=timeout)
+    return WebhookConfig(section.url, section.secret.get_secret_value(), section.timeout_seconds)
 
 
-def _email(values: dict[str, Any], password: str | None) -> EmailConfig | None:
-    host = str(values.get("host") or "").strip()
-    if not host:
+def _email(section: _EmailSection) -> EmailConfig | None:
+    if not section.host:
         return None
-    starttls = _boolean(values.get("starttls", True), "email.starttls")
-    sender = str(values.get("from") or "").strip()
-    recipients = _addresses(values.get("to"))
-    if "@" not in sender:
-        raise HandoffConfigError("email.from (CYBERBOT_SMTP_FROM) must be an e-mail address")
-    if not recipients or any("@" not in address for address in recipients):
-        raise HandoffConfigError(
-            "email.to (CYBERBOT_SMTP_TO) must list the advisors' e-mail addresses"
-        )
-    username = str(values.get("username") or "").strip() or None
-    if bool(username) != bool(password):
-        raise HandoffConfigError(
-            "Set both the SMTP user (email.username or CYBERBOT_SMTP_USER) and "
-            "CYBERBOT_SMTP_PASSWORD, or neither"
-        )
-    if username and not starttls:
+    if section.username and not section.starttls:
         logger.warning("SMTP login without STARTTLS sends the password unencrypted")
-    port = _integer(values, "email", "port", 587 if starttls else 25, minimum=1)
     return EmailConfig(
-        host=host,
-        port=port,
-        sender=sender,
-        recipients=recipients,
-        username=username,
-        password=password,
-        starttls=starttls,
+        host=section.host,
+        port=section.port or (587 if section.starttls else 25),
+        sender=section.sender,
+        recipients=section.to,
+        username=section.username or None,
+        password=section.password.get_secret_value() if section.password else None,
+        starttls=section.starttls,
     )
-
-
-def _addresses(value: Any) -> tuple[str, ...]:
-    items = value.split(",") if isinstance(value, str) else list(value or [])
-    return tuple(str(item).strip() for item in items if str(item).strip())
-
-
-def _number(
-    values: dict[str, Any], section: str, key: str, default: float, minimum: float
-) -> float:
-    raw = values.get(key, default)
-    try:
-        number = float(raw)
-    except (TypeError, ValueError):
-        raise HandoffConfigError(f"{section}.{key} must be a number, not {raw!r}") from None
-    if number < minimum:
-        raise HandoffConfigError(f"{section}.{key} must be at least {minimum:g}")
-    return number
-
-
-def _integer(values: dict[str, Any], section: str, key: str, default: int, minimum: int) -> int:
-    number = _number(values, section, key, default, minimum)
-    if not number.is_integer():
-        raise HandoffConfigError(f"{section}.{key} must be a whole number")
-    return int(number)
-
-
-def _boolean(value: Any, name: str) -> bool:
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in ("true", "yes", "on", "1"):
-        return True
-    if text in ("false", "no", "off", "0"):
-        return False
-    raise HandoffConfigError(f"{name} must be true or false, not {value!r}")

@@ -113,6 +113,20 @@ def test_no_secret_in_repr_str_or_errors() -> None:
     assert ACCESS_TOKEN not in str(raised.value)
 
 
+def test_an_invalid_secret_and_other_errors_quote_no_secret() -> None:
+    for section in (
+        credentials(access_token=[ACCESS_TOKEN], app_secret={"secret": APP_SECRET}),
+        credentials(verify_token=12.5, max_attempts=0, base_url="ftp://x"),
+    ):
+        with pytest.raises(ConfigError) as raised:
+            WhatsAppConfig.from_credentials(section, {})
+        assert not any(secret in str(raised.value) for secret in SECRETS)
+    with pytest.raises(ConfigError) as raised:
+        WhatsAppConfig(VERIFY_TOKEN, APP_SECRET, ACCESS_TOKEN, "12/34", max_attempts=0)
+    assert "phone_number_id" in str(raised.value) and "max_attempts" in str(raised.value)
+    assert not any(secret in str(raised.value) for secret in SECRETS)
+
+
 def test_the_config_is_frozen_and_hashable() -> None:
     config = WhatsAppConfig.from_credentials(credentials(), {})
     with pytest.raises(dataclasses.FrozenInstanceError):

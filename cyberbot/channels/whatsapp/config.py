@@ -1,6 +1,7 @@
 """Settings of the WhatsApp Business Cloud API channel.
 
-Read from the channel's section in credentials.yml; the environment overrides it:
+Their structure is the pydantic model ``_Settings``: read from the channel's section in
+credentials.yml, the environment overrides it:
 
     CYBERBOT_WHATSAPP_VERIFY_TOKEN, CYBERBOT_WHATSAPP_APP_SECRET,
     CYBERBOT_WHATSAPP_ACCESS_TOKEN, CYBERBOT_WHATSAPP_PHONE_NUMBER_ID,
@@ -9,7 +10,8 @@ Read from the channel's section in credentials.yml; the environment overrides it
 An empty variable counts as unset, and surrounding whitespace is dropped (a secret pasted
 with a trailing newline would otherwise never match). Message templates come from
 credentials.yml only. Keys this module does not know are left alone: the channel keeps
-its own settings (such as the apology) in the same section.
+its own settings (such as the apology) in the same section. Callers get the frozen
+dataclass ``WhatsAppConfig``, which the model checks however it is built.
 """
 
 from __future__ import annotations
@@ -17,10 +19,13 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from types import MappingProxyType
 from typing import Any
 from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConstrainedStr, Extra, Field, ValidationError, validator
+from pydantic.fields import ModelField
 
 DEFAULT_GRAPH_VERSION = "v21.0"
 DEFAULT_BASE_URL = "https://graph.facebook.com"
@@ -72,27 +77,16 @@ class WhatsAppConfig:
     )
 
     def __post_init__(self) -> None:
-        for name in _REQUIRED:
-            if not getattr(self, name):
-                raise ConfigError(_missing(name))
-        if not _PATH_SEGMENT.fullmatch(self.phone_number_id):
-            raise ConfigError(
-                "WhatsApp phone_number_id must consist of letters, digits, '-' or '_' only"
-            )
-        if not _GRAPH_VERSION.fullmatch(self.graph_version):
-            raise ConfigError(
-                f"WhatsApp graph_version must look like 'v21.0', got {self.graph_version!r}"
-            )
-        parts = urlsplit(self.base_url)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ConfigError(
-                "WhatsApp base_url must be an http(s) URL such as 'https://graph.facebook.com'"
-            )
-        timeout = self.request_timeout_seconds
-        if not math.isfinite(timeout) or timeout <= 0:
-            raise ConfigError("WhatsApp request_timeout_seconds must be a number above 0")
-        if self.max_attempts < 1:
-            raise ConfigError("WhatsApp max_attempts must be at least 1")
+        try:
+            settings = _Settings.parse_obj({item.name: getattr(self, item.name)
+                                            for item in fields(self)})
+        except ValidationError as error:
+            raise ConfigError("; ".join(
+                f"WhatsApp setting '{'.'.join(str(part) for part in problem['loc'])}' "
+                f"{problem['msg']}" for problem in error.errors()
+            )) from None
+        for name, value in settings:
+            object.__setattr__(self, name, value)
 
     @property
     def messages_url(self) -> str:
@@ -105,85 +99,121 @@ class WhatsAppConfig:
     ) -> WhatsAppConfig:
         """The settings from the credentials.yml section, overridden by ``environ``."""
         credentials = credentials or {}
-        strings: dict[str, str] = {}
+        values: dict[str, Any] = dict.fromkeys(_REQUIRED, "")  # reported as missing
+        values.update((item.name, credentials[item.name]) for item in fields(cls)
+                      if credentials.get(item.name) is not None)
         for name, variable in ENVIRONMENT_VARIABLES.items():
-            value = (environ.get(variable) or "").strip() or _string(credentials, name)
-            if value:
-                strings[name] = value
-        for name in _REQUIRED:
-            if name not in strings:
-                raise ConfigError(_missing(name))
-        return cls(
-            verify_token=strings["verify_token"],
-            app_secret=strings["app_secret"],
-            access_token=strings["access_token"],
-            phone_number_id=strings["phone_number_id"],
-            graph_version=strings.get("graph_version", DEFAULT_GRAPH_VERSION),
-            base_url=strings.get("base_url", DEFAULT_BASE_URL),
-            request_timeout_seconds=_number(credentials, "request_timeout_seconds", 10),
-            max_attempts=int(_number(credentials, "max_attempts", 4, integer=True)),
-            templates=_templates(credentials.get("templates")),
-        )
+            if (environ.get(variable) or "").strip():
+                values[name] = environ[variable]
+        return cls(**values)
 
 
-def _missing(name: str) -> str:
-    return (
-        f"WhatsApp setting '{name}' is missing: set {ENVIRONMENT_VARIABLES[name]} "
-        f"or '{name}' in credentials.yml"
-    )
+class _Text(ConstrainedStr):
+    strict = True
+    strip_whitespace = True
+    min_length = 1
 
 
-def _string(credentials: Mapping[str, Any], name: str) -> str:
-    """A text setting; YAML reads an unquoted id such as 106540352242922 as a number."""
-    value = credentials.get(name)
-    if value is None:
-        return ""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    if not isinstance(value, str):
-        raise ConfigError(f"WhatsApp setting '{name}' in credentials.yml must be text")
-    return value.strip()
+class _Name(ConstrainedStr):
+    strict = True
+    min_length = 1
 
 
-def _number(
-    credentials: Mapping[str, Any], name: str, default: float, integer: bool = False
-) -> float:
-    value = credentials.get(name)
-    if value is None:
-        return default
-    wrong_kind = integer and not isinstance(value, int)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or wrong_kind:
-        kind = "a whole number" if integer else "a number"
-        raise ConfigError(f"WhatsApp setting '{name}' in credentials.yml must be {kind}")
-    return value
+class _Template(BaseModel):
+    """A template of credentials.yml, or a TemplateConfig built in code."""
+
+    class Config:
+        orm_mode = True
+
+    name: _Text
+    language: _Text = _Text(DEFAULT_TEMPLATE_LANGUAGE)
+    parameters: tuple[_Name, ...] = ()
+
+    @validator("parameters", pre=True)
+    def _none(cls, parameters: Any) -> Any:  # noqa: N805 (pydantic passes the class)
+        return parameters or ()
 
 
-def _templates(raw: Any) -> Mapping[str, TemplateConfig]:
-    if raw is None:
-        return MappingProxyType({})
-    if not isinstance(raw, Mapping):
-        raise ConfigError("WhatsApp 'templates' in credentials.yml must map keys to templates")
-    templates: dict[str, TemplateConfig] = {}
-    for key, settings in raw.items():
-        if not isinstance(key, str) or not key:
-            raise ConfigError("WhatsApp template keys in credentials.yml must be non-empty text")
-        templates[key] = _template(key, settings)
-    return MappingProxyType(templates)
+class _Settings(BaseModel):
+    """The checks of every WhatsAppConfig; the channel's other keys are not in here."""
 
+    class Config:
+        extra = Extra.ignore
+        error_msg_templates = {  # noqa: RUF012 (pydantic reads it from the class)
+            "value_error.missing": "is missing",
+            "type_error.tuple": "must be a list of value names",
+            "type_error.str": "must be text",
+            "type_error.none.not_allowed": "must not be empty",
+            "value_error.any_str.min_length": "must not be empty",
+        }
 
-def _template(key: str, settings: Any) -> TemplateConfig:
-    where = f"WhatsApp template '{key}' in credentials.yml"
-    if not isinstance(settings, Mapping):
-        raise ConfigError(f"{where} must have a 'name'")
-    name = settings.get("name")
-    if not isinstance(name, str) or not name.strip():
-        raise ConfigError(f"{where} must have a 'name'")
-    language = settings.get("language", DEFAULT_TEMPLATE_LANGUAGE)
-    if not isinstance(language, str) or not language.strip():
-        raise ConfigError(f"{where}: 'language' must be a language code such as 'nl'")
-    parameters = settings.get("parameters") or []
-    if not isinstance(parameters, list) or not all(
-        isinstance(parameter, str) and parameter for parameter in parameters
-    ):
-        raise ConfigError(f"{where}: 'parameters' must be a list of value names")
-    return TemplateConfig(name.strip(), language.strip(), tuple(parameters))
+    verify_token: str = Field(repr=False)
+    app_secret: str = Field(repr=False)
+    access_token: str = Field(repr=False)
+    phone_number_id: str
+    graph_version: str = DEFAULT_GRAPH_VERSION
+    base_url: str = DEFAULT_BASE_URL
+    request_timeout_seconds: float = 10
+    max_attempts: int = 4
+    templates: dict[_Name, _Template] = {}
+
+    @validator(*ENVIRONMENT_VARIABLES, pre=True)
+    def _text(cls, value: Any, field: ModelField) -> Any:  # noqa: N805
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)  # YAML reads an unquoted id such as 106540352242922 as a number
+        if not isinstance(value, str):
+            raise ValueError("must be text")
+        if not value.strip() and field.required:
+            raise ValueError(
+                f"is missing: set {ENVIRONMENT_VARIABLES[field.name]} "
+                f"or '{field.name}' in credentials.yml"
+            )
+        return value.strip() or field.default
+
+    @validator("phone_number_id")
+    def _path_segment(cls, value: str) -> str:  # noqa: N805
+        if not _PATH_SEGMENT.fullmatch(value):
+            raise ValueError("must consist of letters, digits, '-' or '_' only")
+        return value
+
+    @validator("graph_version")
+    def _graph_version(cls, value: str) -> str:  # noqa: N805
+        if not _GRAPH_VERSION.fullmatch(value):
+            raise ValueError(f"must look like 'v21.0', got {value!r}")
+        return value
+
+    @validator("base_url")
+    def _http(cls, value: str) -> str:  # noqa: N805
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError("must be an http(s) URL such as 'https://graph.facebook.com'")
+        return value
+
+    @validator("request_timeout_seconds", pre=True)
+    def _timeout(cls, value: Any) -> Any:  # noqa: N805
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ValueError("must be a number")
+        if not math.isfinite(value) or value <= 0:
+            raise ValueError("must be a number above 0")
+        return value
+
+    @validator("max_attempts", pre=True)
+    def _attempts(cls, value: Any) -> Any:  # noqa: N805
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError("must be a whole number")
+        if value < 1:
+            raise ValueError("must be at least 1")
+        return value
+
+    @validator("templates", pre=True)
+    def _mapping(cls, templates: Any) -> Any:  # noqa: N805
+        if templates is not None and not isinstance(templates, Mapping):
+            raise ValueError("must map keys to templates")
+        return templates or {}
+
+    @validator("templates")
+    def _frozen(cls, templates: dict[str, _Template]) -> Mapping[str, TemplateConfig]:  # noqa: N805
+        return MappingProxyType({
+            key: TemplateConfig(template.name, template.language, template.parameters)
+            for key, template in templates.items()
+        })
