@@ -62,9 +62,10 @@ def outbox_worker_command() -> list[str]:
 
 
 def demo_site_command(port: int = SITE_PORT) -> list[str]:
-    """The demo comparison site that carries the chat widget."""
+    """The demo comparison site that carries the chat widget, with the operator console
+    under /operator (in production the console is a process of its own)."""
     return python_module("cyberbot.web.site", "--port", str(port),
-                         "--server", f"http://localhost:{RASA_PORT}")
+                         "--server", f"http://localhost:{RASA_PORT}", "--console")
 
 
 def rasa_server_command(port: int = RASA_PORT) -> list[str]:

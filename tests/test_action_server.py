@@ -9,12 +9,8 @@ from typing import Any
 import pytest
 from sanic import Sanic
 
-from cyberbot.servers.action_server import (
-    IDLE_CONNECTION_SECONDS,
-    MAX_BODY_BYTES,
-    TOKEN_HEADER,
-    create_app,
-)
+from cyberbot.servers.action_server import MAX_BODY_BYTES, TOKEN_HEADER, create_app
+from cyberbot.servers.idle_connections import IDLE_CONNECTION_SECONDS
 
 TOKEN = "action-token-for-tests-0123456789"
 JSON = {"Content-Type": "application/json"}

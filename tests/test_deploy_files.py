@@ -8,7 +8,8 @@ for `rasa run`, `rasa run actions` and `cyberbot`, and, where the tools are inst
 `docker compose config` and `nginx -t` accept them.
 
 The Rasa and action servers run as ``python -m cyberbot.servers.rasa_server`` and
-``python -m cyberbot.servers.action_server``, whose own argument parsers check them.
+``python -m cyberbot.servers.action_server``, the operator console as ``python -m
+cyberbot.console.server``, whose own argument parsers check them.
 """
 
 from __future__ import annotations
@@ -44,8 +45,12 @@ CREDENTIALS = ROOT / "credentials.yml"
 
 SERVICES = {
     "postgres", "redis", "rabbitmq", "actions-1", "actions-2", "rasa-1", "rasa-2",
-    "worker", "console-follow", "web", "nginx",
+    "worker", "console-follow", "web", "console", "nginx",
 }
+# The public demo site: pages and the widget's script. It reads no database and no
+# secret, so it gets neither (the console, which does, is a service of its own).
+SITE = "web"
+CONSOLE = "console"
 VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)")
 
 
@@ -95,6 +100,11 @@ def app_services() -> dict[str, Any]:
     }
 
 
+def backed_services() -> dict[str, Any]:
+    """The services on the image that use PostgreSQL, Redis or RabbitMQ: all but the site."""
+    return {name: service for name, service in app_services().items() if name != SITE}
+
+
 def argv(command: Any) -> list[str]:
     """A compose or Dockerfile command as the program's argv: ``sh -c "exec ..."`` unwrapped,
     compose's "$$" (a literal "$") undone."""
@@ -141,7 +151,8 @@ def is_action_server(words: list[str]) -> bool:
 
 
 def check_cyberbot_command(words: list[str]) -> None:
-    """``python -m cyberbot.cli ...`` parses with the real parser; the site's flags exist."""
+    """``python -m cyberbot.cli ...`` and the console server parse with the real parsers;
+    the site's flags exist."""
     assert words[:2] == ["python", "-m"], words
     if words[2] == "cyberbot.cli":
         from cyberbot.cli import build_parser
@@ -154,6 +165,17 @@ def check_cyberbot_command(words: list[str]) -> None:
             assert f'add_argument("{flag}"' in source, f"cyberbot.web.site has no {flag}"
         # The site listens on 127.0.0.1 by default: unreachable from another container.
         assert words[words.index("--host") + 1] == "0.0.0.0"
+        # In production the public site carries no console: that is its own process.
+        assert "--console" not in words, words
+    elif words[2] == "cyberbot.console.server":
+        from cyberbot.console.server import parse_arguments
+
+        source = (ROOT / "cyberbot" / "console" / "server.py").read_text(encoding="utf-8")
+        for flag in (word for word in words[3:] if word.startswith("--")):
+            assert f'add_argument("{flag}"' in source, f"cyberbot.console.server has no {flag}"
+        assert not any(secret in word for word in words for secret in SECRETS), words
+        # The console, too, listens on 127.0.0.1 unless told.
+        assert parse_arguments(words[3:]).host == "0.0.0.0"
     else:
         raise AssertionError(f"unknown module in {words}")
 
@@ -272,7 +294,7 @@ def test_backing_services_images_and_health() -> None:
         assert services()[name]["healthcheck"]["test"], name
     # Nothing but nginx is reachable from outside.
     assert [name for name, service in services().items() if service.get("ports")] == ["nginx"]
-    for name, service in app_services().items():
+    for name, service in backed_services().items():
         depends = service["depends_on"]
         for backing in ("postgres", "redis", "rabbitmq"):
             assert depends[backing]["condition"] == "service_healthy", (name, backing)
@@ -285,11 +307,12 @@ def test_every_python_service_runs_the_one_image() -> None:
     assert len(images) == 1
 
 
-def test_every_service_on_the_image_gets_every_endpoints_variable() -> None:
+def test_every_service_on_the_image_but_the_site_gets_every_endpoints_variable() -> None:
     needed = endpoint_variables()
     assert needed >= {"ACTION_ENDPOINT_URL", "POSTGRES_PASSWORD", "REDIS_KEY_PREFIX",
                       "RABBITMQ_QUEUE"}
-    for name, service in app_services().items():
+    assert set(backed_services()) == set(app_services()) - {SITE}
+    for name, service in backed_services().items():
         environment = service["environment"]
         missing = needed - set(environment)
         assert not missing, f"{name} lacks {sorted(missing)}"
@@ -312,8 +335,54 @@ def test_replicas_have_identical_settings() -> None:
 
 def test_only_nginx_may_name_a_client_address() -> None:
     (address,) = [net["ipv4_address"] for net in services()["nginx"]["networks"].values()]
-    for name in ("rasa-1", "rasa-2", "web"):
+    # Rasa's abuse limits per client address and the console's login throttle.
+    for name in ("rasa-1", "rasa-2", CONSOLE):
         assert services()[name]["environment"]["CYBERBOT_TRUSTED_PROXIES"] == f"{address}/32"
+
+
+def test_the_site_gets_no_secret_and_no_database() -> None:
+    """The public site needs the widget's server only: no Rasa API token, no database
+    password, no action token, no models volume, no backing service."""
+    site = services()[SITE]
+    assert set(site["environment"]) == {"CYBERBOT_WIDGET_SERVER"}
+    assert "RASA_AUTH_TOKEN" not in site["environment"]
+    assert not set(site["environment"]) & set(endpoint_variables())
+    assert not site.get("volumes")
+    assert not site.get("depends_on")
+    assert set(services()["nginx"]["depends_on"]) >= {SITE, CONSOLE}
+
+
+def test_secrets_only_where_they_are_needed() -> None:
+    # Rasa's API token: the replicas, and the console for live chat. Nothing else.
+    holders = {name for name, service in app_services().items()
+               if "RASA_AUTH_TOKEN" in service.get("environment", {})}
+    assert holders == {"rasa-1", "rasa-2", CONSOLE}
+    # The session secret signs the widget's session ids: the Rasa replicas only.
+    holders = {name for name, service in app_services().items()
+               if "CYBERBOT_SESSION_SECRET" in service.get("environment", {})}
+    assert holders == {"rasa-1", "rasa-2"}
+
+
+def test_the_console_is_its_own_service_with_what_live_chat_needs() -> None:
+    console = services()[CONSOLE]
+    words = argv(console["command"])
+    assert words[:3] == ["python", "-m", "cyberbot.console.server"]
+    check_cyberbot_command(words)
+    from cyberbot.console.server import parse_arguments
+
+    port = parse_arguments(words[3:]).port
+    assert port == 8081
+    environment = console["environment"]
+    assert environment["RASA_AUTH_TOKEN"] == (
+        "${RASA_AUTH_TOKEN:?set RASA_AUTH_TOKEN in the env file}")
+    # Any replica's HTTP API on the compose network (never through nginx: not routed).
+    assert environment["CYBERBOT_RASA_URL"] in {"http://rasa-1:5005", "http://rasa-2:5005"}
+    assert environment["CYBERBOT_CONSOLE_SECURE_COOKIE"] == (
+        "${CYBERBOT_CONSOLE_SECURE_COOKIE:-1}")
+    health = " ".join(console["healthcheck"]["test"])
+    assert f"http://127.0.0.1:{port}/operator/login" in health
+    assert proxied_upstream(location("8080", "/operator")) == "console"
+    assert upstream_servers("console") == {f"{CONSOLE}:{port}"}
 
 
 def test_action_calls_go_through_the_nginx_upstream_of_both_action_servers() -> None:
@@ -420,13 +489,22 @@ def test_socketio_is_sticky_with_the_websocket_upgrade() -> None:
     assert int(timeout.rstrip("s")) >= 60
 
 
-def test_whatsapp_reaches_any_replica_and_the_site_gets_the_rest() -> None:
+def test_whatsapp_reaches_any_replica_the_console_its_service_and_the_site_the_rest() -> None:
     webhooks = location("8080", "/webhooks/whatsapp/")
     assert upstream_servers(proxied_upstream(webhooks)) == {"rasa-1:5005", "rasa-2:5005"}
     site = location("8080", "/")
     assert upstream_servers(proxied_upstream(site)) == {"web:8080"}
-    # The console's CSRF check compares Origin with Host, port included.
-    assert headers(site)["host"] == "$http_host"
+    console = location("8080", "/operator")
+    assert upstream_servers(proxied_upstream(console)) == {"console:8081"}
+    for block in (site, console):
+        # The console's CSRF check compares Origin with Host, port included.
+        assert headers(block)["host"] == "$http_host"
+        assert headers(block)["x-forwarded-for"] == "$proxy_add_x_forwarded_for"
+        assert headers(block)["x-forwarded-proto"] == "$scheme"
+        assert headers(block)["connection"] == ""  # keepalive to the upstream
+    # CSV exports of many leads take a while.
+    (timeout,) = console.find("proxy_read_timeout")
+    assert int(timeout.args[0].rstrip("s")) >= 120
     # Rasa's HTTP API and the REST channel (trusted servers only) are not routed outside.
     paths = {tuple(d.args) for d in http().walk() if d.name == "location"}
     assert not {p for p in paths if p and p[0].startswith(
@@ -452,7 +530,7 @@ def test_nginx_accepts_the_configuration(tmp_path: Path) -> None:
     if binary is None:
         pytest.skip("nginx is not installed; nginx.conf is checked only by the parser here")
     # The compose service names do not resolve here: test with loopback addresses.
-    text = re.sub(r"server (rasa-[12]|actions-[12]|web):", "server 127.0.0.1:",
+    text = re.sub(r"server (rasa-[12]|actions-[12]|web|console):", "server 127.0.0.1:",
                   NGINX_CONF.read_text(encoding="utf-8"))
     config = tmp_path / "nginx.conf"
     config.write_text(text, encoding="utf-8")
@@ -571,8 +649,9 @@ def test_every_rasa_replica_loads_the_approved_model_from_the_shared_folder() ->
     for name, service in replicas.items():
         assert parse_rasa_server(argv(service["command"])).model == APPROVED, name
         assert "models:/app/models" in service["volumes"], name
-    # The console names the models; the gate's commands run in the web container.
-    assert "models:/app/models" in services()["web"]["volumes"]
+    # The console names the models; the gate's commands run in the console container.
+    assert "models:/app/models" in services()[CONSOLE]["volumes"]
+    assert not services()[SITE].get("volumes")
     assert "models" in compose()["volumes"]
 
 
@@ -750,13 +829,40 @@ def test_guide_manifests_parse_and_supply_every_variable() -> None:
 
 
 def test_guide_deployments_run_valid_commands() -> None:
-    names = {"cyberbot-web", "cyberbot-worker", "cyberbot-console-follow"}
+    names = {"cyberbot-web", "cyberbot-console", "cyberbot-worker", "cyberbot-console-follow"}
     for name in names:
         deployment = guide_object("Deployment", name)
         (container,) = deployment["spec"]["template"]["spec"]["containers"]
         check_cyberbot_command(container["command"])
         sources = {next(iter(ref.values()))["name"] for ref in container["envFrom"]}
-        assert sources == {"cyberbot-config", "cyberbot-secrets"}
+        # The site reads no secret: the ConfigMap only.
+        expected = {"cyberbot-config"} if name == "cyberbot-web" else {
+            "cyberbot-config", "cyberbot-secrets"}
+        assert sources == expected, name
+
+
+def test_guide_routes_the_console_to_its_own_deployment() -> None:
+    from cyberbot.console.server import parse_arguments
+
+    deployment = guide_object("Deployment", "cyberbot-console")
+    (container,) = deployment["spec"]["template"]["spec"]["containers"]
+    port = parse_arguments(container["command"][3:]).port
+    assert [p["containerPort"] for p in container["ports"]] == [port]
+    assert container["readinessProbe"]["httpGet"]["path"] == "/operator/login"
+    environment = {entry["name"]: entry["value"] for entry in container["env"]}
+    assert environment["CYBERBOT_RASA_URL"] == "http://cyberbot-rasa:5005"
+    (service_port,) = guide_object("Service", "cyberbot-console")["spec"]["ports"]
+    routes = {
+        path["path"]: path["backend"]["service"]
+        for document in guide_documents() if document.get("kind") == "Ingress"
+        for rule in document["spec"]["rules"] for path in rule["http"]["paths"]
+    }
+    assert routes["/operator"] == {"name": "cyberbot-console",
+                                   "port": {"number": service_port["port"]}}
+    assert routes["/"]["name"] == "cyberbot-web"
+    text = KUBERNETES_GUIDE.read_text(encoding="utf-8")
+    assert "exec -it deploy/cyberbot-console -- cyberbot operators add" in text
+    assert "deploy/cyberbot-web --" not in text
 
 
 def readme_section(title: str) -> str:
@@ -773,3 +879,10 @@ def test_readme_section_says_what_is_not_run_here() -> None:
                  "deploy/kubernetes.md", ".env.production.example"):
         assert name in text
     assert "**yes**" in text and "**no**" in text
+
+
+def test_operator_and_model_gate_commands_run_in_the_console_container() -> None:
+    for text in (README.read_text(encoding="utf-8"), COMPOSE.read_text(encoding="utf-8")):
+        assert "exec console cyberbot operators add" in text
+        assert "exec web " not in text
+    assert "exec console python -m cyberbot.model_gate select" in readme_section("The model gate")

@@ -116,3 +116,5 @@ def test_stop_all_kills_what_ignores_sigterm(monkeypatch: pytest.MonkeyPatch) ->
     assert stubborn.stdout is not None and stubborn.stdout.readline() == b"ready\n"
     launcher.stop_all([stubborn])
     assert stubborn.returncode == -signal.SIGKILL
+    # make run: one port for the site and the operator console
+    assert "--console" in command

@@ -25,6 +25,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from cyberbot.security.local_secrets import ACTION_TOKEN, SecretError, require_secret
+from cyberbot.servers.idle_connections import keep_idle_connections
 
 logger = logging.getLogger(__name__)
 
@@ -34,12 +35,6 @@ TOKEN_HEADER = "X-Cyberbot-Action-Token"
 # A tracker as Rasa sends it (the compacting store keeps it to the last turns) fits easily.
 MAX_BODY_BYTES = 1_000_000
 OPEN_PATHS = frozenset({"/health"})
-# How long a connection may wait for its request. Sanic's default (5 s, counted from when
-# the connection was accepted) is too short under load: Rasa opens a connection per action
-# call, the busy event loop read its headers later, Sanic closed the connection under the
-# request ("Cannot write to closing transport"), and Rasa dropped the action's events, so
-# a form lost its answers. Rasa gives its own server 120 s; 75 s is nginx's default.
-IDLE_CONNECTION_SECONDS = 75
 
 
 def _refusal(status: int, message: str) -> HTTPResponse:
@@ -52,7 +47,7 @@ def create_app(token: str, package: str = "actions") -> Sanic:
 
     app = create_sdk_app(package, cors_origins=None)
     app.config.REQUEST_MAX_SIZE = MAX_BODY_BYTES
-    app.config.KEEP_ALIVE_TIMEOUT = IDLE_CONNECTION_SECONDS
+    keep_idle_connections(app)  # Rasa's calls may wait for a busy loop
     expected = token.encode()
 
     @app.on_request

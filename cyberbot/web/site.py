@@ -1,9 +1,11 @@
 """The demo comparison site on http://localhost:8080: the insurers' cards, the privacy
-statement and ``/widget.js``, the chat widget that talks to the Rasa server; and the
-operator console under ``/operator``.
+statement and ``/widget.js``, the chat widget that talks to the Rasa server.
 
-``python -m cyberbot.web.site [--port 8080] [--server http://localhost:5005]``; the
-widget's Rasa server can also be set with ``CYBERBOT_WIDGET_SERVER``.
+``python -m cyberbot.web.site [--port 8080] [--server http://localhost:5005] [--console]``;
+the widget's Rasa server can also be set with ``CYBERBOT_WIDGET_SERVER``. With
+``--console`` the site also serves the operator console under ``/operator`` (``make run``:
+one port for both); in production the console is its own process
+(``cyberbot.console.server``).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from cyberbot.console.app import install_console
 from cyberbot.console.context import ConsoleContext
 from cyberbot.console.settings import load_settings
 from cyberbot.operator_info import OperatorInfo, operator_info
+from cyberbot.servers.idle_connections import keep_idle_connections
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = ROOT / "web"
@@ -70,7 +73,7 @@ def create_app(
     console: ConsoleContext | None = None,
 ) -> Sanic:
     """The site; with ``console``, the operator console under /operator as well."""
-    app = Sanic(name)
+    app = keep_idle_connections(Sanic(name))
     if console is not None:
         install_console(app, console, rasa_url=server)
     index = page("index.html").replace("{{server}}", html.escape(server, quote=True))
@@ -108,9 +111,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=DEFAULT_PORT)
     parser.add_argument("--server", default=os.environ.get("CYBERBOT_WIDGET_SERVER",
                                                            DEFAULT_SERVER))
+    parser.add_argument("--console", action="store_true",
+                        help="also serve the operator console under /operator")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    console = ConsoleContext.create(load_settings())
+    console = ConsoleContext.create(load_settings()) if args.console else None
     create_app(args.server, console=console).run(host=args.host, port=args.port, access_log=False,
                                 motd=False)
 

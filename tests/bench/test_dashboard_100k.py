@@ -177,7 +177,7 @@ def test_the_pages_and_the_api_over_http(fixture: Fixture) -> None:
                    "CYBERBOT_ENDPOINTS": str(endpoints), "CYBERBOT_LOW_CONFIDENCE": "0.5"}
     port = free_port()
     site = subprocess.Popen(
-        [sys.executable, "-m", "cyberbot.web.site", "--port", str(port)],
+        [sys.executable, "-m", "cyberbot.console.server", "--port", str(port)],
         cwd=ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}/operator"

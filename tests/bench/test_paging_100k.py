@@ -254,7 +254,7 @@ def test_every_page_answers_within_a_second_over_http(big_index: BigIndex) -> No
     }
     port = free_port()
     site = subprocess.Popen(
-        [sys.executable, "-m", "cyberbot.web.site", "--port", str(port)],
+        [sys.executable, "-m", "cyberbot.console.server", "--port", str(port)],
         cwd=ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}/operator"

@@ -45,7 +45,7 @@ def running_site(env: dict[str, str], log: Path, server: str | None = None,
     stops it afterwards."""
     port = port or free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "cyberbot.web.site", "--port", str(port),
+        [sys.executable, "-m", "cyberbot.web.site", "--port", str(port), "--console",
          *(["--server", server] if server else [])],
         cwd=ROOT, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT,
     )
