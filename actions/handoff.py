@@ -26,7 +26,7 @@ from actions.messages import form_messages, text
 from actions.tracker_reading import REQUESTED_SLOT, consent_is_current
 from cyberbot.advice.ranking import PROFILE_SLOTS, Profile, advice_basis, recommend
 from cyberbot.channels.admission import SERVER_METADATA_KEY, abuse_limits, channel_text
-from cyberbot.leads.database import get_engine
+from cyberbot.db.engine import get_engine
 from cyberbot.leads.handoff_config import load_handoff_config
 from cyberbot.leads.office_hours import contact_promise
 from cyberbot.leads.outbox import kick

@@ -1,5 +1,6 @@
 """The ``cyberbot`` command: export leads, run and inspect the outbox, erase personal data,
-manage operator console accounts and export the operators' corrections for training.
+manage operator console accounts, export the operators' corrections for training and
+migrate the database.
 
 Exit codes: 0 success, 1 error, 2 wrong usage. The leads database is DATABASE_URL (default
 ``var/leads.db``); the hand-off destinations come from ``handoff.yml`` and the environment.
@@ -17,6 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import yaml
+from alembic.util import CommandError
 from rasa.shared.exceptions import RasaException
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -25,20 +27,18 @@ from cyberbot.console import cli_console, cli_operators, cli_review
 from cyberbot.console.audit import record
 from cyberbot.console.erasure import forget_summary
 from cyberbot.console.models import get_console_engine
-from cyberbot.leads.database import get_engine
+from cyberbot.db import cli_db
+from cyberbot.db.engine import get_engine
+from cyberbot.db.rasa_tables import open_tracker_engine, tracker_database_url
 from cyberbot.leads.export import leads_csv, leads_json
 from cyberbot.leads.handoff_config import HandoffConfig, HandoffConfigError, load_handoff_config
 from cyberbot.leads.outbox import deliver_due, retry_failed, run_worker, status_counts
 from cyberbot.leads.store import list_leads
-from cyberbot.privacy.forget import (
-    forget,
-    mask_identifier,
-    open_tracker_engine,
-    tracker_database_url,
-)
+from cyberbot.privacy.forget import forget, mask_identifier
 
 EXIT_OK, EXIT_ERROR = 0, 1
-_ERRORS = (HandoffConfigError, SQLAlchemyError, RasaException, yaml.YAMLError, OSError, ValueError)
+_ERRORS = (HandoffConfigError, SQLAlchemyError, CommandError, RasaException, yaml.YAMLError,
+           OSError, ValueError)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -46,7 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="cyberbot",
         description=(
             "Leads, their hand-off to the advisors, erasure of personal data, operator "
-            "console accounts and the export of operators' corrections."
+            "console accounts, the export of operators' corrections and the database schema."
         ),
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -90,6 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_operators.register(commands)
     cli_console.register(commands)
     cli_review.register(commands)
+    cli_db.register(commands)
     return parser
 
 

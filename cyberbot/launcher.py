@@ -1,8 +1,9 @@
 """Start the Rasa server and the action server together, in the foreground.
 
-``python -m cyberbot.launcher run`` serves the REST and socket.io channels on port 5005
-(HTTP API enabled, token-protected), the actions on port 5055 and the outbox worker that
-hands leads to advisors, all on 127.0.0.1; Ctrl-C stops them all. The secrets they share
+``python -m cyberbot.launcher run`` brings the database to the newest migration, then
+serves the REST and socket.io channels on port 5005 (HTTP API enabled, token-protected),
+the actions on port 5055 and the outbox worker that hands leads to advisors, all on
+127.0.0.1; Ctrl-C stops them all. The secrets they share
 come from the environment or the private ``.env`` and reach them through their
 environment, never their command lines.
 ``python -m cyberbot.launcher shell`` starts the action server and chats in the terminal.
@@ -54,6 +55,11 @@ def python_module(module: str, *args: str) -> list[str]:
 def action_server_command(port: int = ACTION_PORT) -> list[str]:
     """The actions, answering only Rasa (the shared secret comes from the environment)."""
     return python_module("cyberbot.servers.action_server", "--port", str(port))
+
+
+def migrate_command() -> list[str]:
+    """Brings the database to the newest migration, as production does on a deployment."""
+    return python_module("cyberbot.cli", "db", "upgrade")
 
 
 def outbox_worker_command() -> list[str]:
@@ -119,9 +125,16 @@ def supervise(processes: list[subprocess.Popen[bytes]], main: subprocess.Popen[b
     return 0 if stopped_by_user else (main.returncode or 0)
 
 
+def migrate(env: dict[str, str]) -> int:
+    """Apply the migrations before any server starts; the exit code of ``cyberbot db``."""
+    return subprocess.run(migrate_command(), env=env, check=False).returncode
+
+
 def run() -> int:
     secure_local_files()
     env = server_environment(dict(os.environ))
+    if code := migrate(env):
+        return code
     host = env.get("CYBERBOT_RASA_HOST") or "127.0.0.1"
     print(
         f"Rasa server:   http://{host}:{RASA_PORT}  (REST for trusted servers: "
@@ -146,6 +159,8 @@ def run() -> int:
 def shell() -> int:
     secure_local_files()
     env = server_environment(dict(os.environ))
+    if code := migrate(env):
+        return code
     actions = subprocess.Popen(action_server_command(), stdout=subprocess.DEVNULL, env=env)
     worker = subprocess.Popen(outbox_worker_command(), stdout=subprocess.DEVNULL, env=env)
     chat = subprocess.Popen(shell_command(), env=env)

@@ -1,8 +1,4 @@
-"""Reading the events of Rasa 3.6's SQL tracker store.
-
-The table belongs to Rasa: it is described here only to be read, so its metadata is
-never used to create anything in Rasa's database.
-"""
+"""Reading the events of Rasa 3.6's SQL tracker store (its table: cyberbot.db.rasa_tables)."""
 
 from __future__ import annotations
 
@@ -10,24 +6,10 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, inspect, select
+from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
-tracker_metadata = MetaData()
-
-# Rasa's SQLTrackerStore.SQLEvent: ``data`` is the JSON of the event's ``as_dict()``;
-# ``action_name`` is its "name" key, so slot and loop events carry a name there too.
-events = Table(
-    "events",
-    tracker_metadata,
-    Column("id", Integer, primary_key=True),
-    Column("sender_id", String(255), nullable=False, index=True),
-    Column("type_name", String(255), nullable=False),
-    Column("timestamp", Float),
-    Column("intent_name", String(255)),
-    Column("action_name", String(255)),
-    Column("data", Text),
-)
+from cyberbot.db.rasa_tables import events
 
 
 @dataclass(frozen=True)
@@ -36,11 +18,6 @@ class TrackerEvent:
 
     id: int
     data: dict[str, Any]
-
-
-def has_events_table(engine: Engine) -> bool:
-    """Whether Rasa has created its table yet (it does so on its first start)."""
-    return bool(inspect(engine).has_table("events"))
 
 
 def decode_event(event_id: int, data: str | None) -> TrackerEvent | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -10,15 +11,18 @@ import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import Column, Integer, MetaData, Table, create_engine, inspect, update
 from sqlalchemy.engine import Engine
 
 from cyberbot import cli
-from cyberbot.leads.database import get_engine
-from cyberbot.leads.models import outbox
+from cyberbot.db import schema
+from cyberbot.db.engine import get_engine, open_engine
+from cyberbot.db.schema import ensure_schema
+from cyberbot.leads.models import UTCDateTime, outbox
 from cyberbot.leads.outbox import status_counts
 from cyberbot.leads.store import submit_lead
 from tests.leads_support import SECRET, make_draft, webhook_receiver
+from tests.postgres_support import fresh_postgres_database
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -47,6 +51,9 @@ def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Engine:
         ["outbox", "flush"],
         ["forget"],
         ["forget", "a", "b"],
+        ["db"],
+        ["db", "downgrade"],
+        ["db", "revision"],
     ],
 )
 def test_wrong_usage_exits_with_2(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
@@ -57,7 +64,7 @@ def test_wrong_usage_exits_with_2(argv: list[str], capsys: pytest.CaptureFixture
 def test_help_exits_with_0(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["--help"]) == 0
     shown = capsys.readouterr().out
-    assert all(command in shown for command in ("leads", "outbox", "forget"))
+    assert all(command in shown for command in ("leads", "outbox", "forget", "db"))
 
 
 def test_outbox_status_counts_every_status(
@@ -109,6 +116,73 @@ def test_an_unwritable_export_file_exits_with_1(
     target = tmp_path / "no-such-dir" / "leads.json"
     assert cli.main(["leads", "export", "--output", str(target)]) == 1
     assert "cyberbot: error:" in capsys.readouterr().err
+
+
+def test_db_upgrade_brings_the_database_to_the_newest_migration(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    assert cli.main(["db", "current"]) == 0
+    assert capsys.readouterr().out == (
+        f"{url}: not migrated yet; the newest is 0001: run `cyberbot db upgrade`.\n"
+    )
+    assert cli.main(["db", "upgrade"]) == 0
+    assert capsys.readouterr().out == f"{url}: at revision 0001, the newest.\n"
+    assert cli.main(["db", "current"]) == 0
+    assert capsys.readouterr().out == f"{url}: at revision 0001, the newest.\n"
+
+
+def test_db_commands_never_show_the_password(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with fresh_postgres_database() as url:
+        # The local server trusts its clients: the password is only there to be hidden.
+        secret_url = url.replace("postgres@", "postgres:geheim@")
+        monkeypatch.setenv("DATABASE_URL", secret_url)
+        assert cli.main(["db", "upgrade"]) == 0
+        assert cli.main(["db", "current"]) == 0
+        shown = capsys.readouterr().out
+        get_engine(secret_url).dispose()
+    assert "geheim" not in shown
+    assert shown.count("postgres:***@127.0.0.1") == 2
+
+
+def test_db_revision_writes_the_next_migration_from_the_models(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    migrations = tmp_path / "migrations"
+    shutil.copytree(schema.MIGRATIONS, migrations, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(schema, "MIGRATIONS", migrations)
+    # A model with a table the migrations do not have yet.
+    notes = MetaData()
+    Table("notes", notes, Column("id", Integer, primary_key=True),
+          Column("written_at", UTCDateTime, nullable=False))
+    models = schema.project_metadata()
+    monkeypatch.setattr(schema, "project_metadata", lambda: (*models, notes))
+    url = f"sqlite:///{tmp_path / 'dev.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    schema.script_directory.cache_clear()
+    try:
+        assert cli.main(["db", "revision", "-m", "Notes"]) == 0
+        schema.script_directory.cache_clear()
+        ensure_schema(open_engine(url))  # a new process would, with the new migration
+    finally:
+        schema.script_directory.cache_clear()
+
+    written = migrations / "versions" / "v0002_notes.py"
+    assert f"Generating {written}" in capsys.readouterr().out
+    source = written.read_text()
+    assert 'revision = "0002"' in source and 'down_revision = "0001"' in source
+    # The project's own types as what they store: a migration imports no project code.
+    assert "sa.DateTime(timezone=True)" in source and "cyberbot" not in source
+    assert "notes" in inspect(create_engine(url)).get_table_names()
+    lint = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "--isolated", "--line-length", "100",
+         "--select", "E,F,W,I,B,UP,N,SIM,RUF", str(written)],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert lint.returncode == 0, lint.stdout
 
 
 def module_environment(tmp_path: Path, **variables: str) -> dict[str, str]:

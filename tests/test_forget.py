@@ -23,17 +23,11 @@ from cyberbot.console.labels import load_labels
 from cyberbot.console.models import conversations as console_conversations
 from cyberbot.console.models import corrections, get_console_engine, reviews
 from cyberbot.console.reviews import save_review
-from cyberbot.leads.database import create_leads_engine
+from cyberbot.db.engine import create_database_engine
+from cyberbot.db.rasa_tables import events, open_tracker_engine, tracker_database_url
 from cyberbot.leads.models import leads, outbox
 from cyberbot.leads.store import StoredLead, submit_lead
-from cyberbot.privacy.forget import (
-    ForgetReport,
-    events,
-    forget,
-    mask_identifier,
-    open_tracker_engine,
-    tracker_database_url,
-)
+from cyberbot.privacy.forget import ForgetReport, forget, mask_identifier
 from cyberbot.tracker_events import load_events
 from tests.leads_support import make_draft
 
@@ -97,7 +91,7 @@ def world(tmp_path: Path) -> Iterator[World]:
     store = SQLTrackerStore(DOMAIN, dialect="sqlite", db=str(tracker_path))
     for sender_id, texts in CONVERSATIONS.items():
         asyncio.run(save_conversation(store, sender_id, texts))
-    leads_engine = create_leads_engine(f"sqlite:///{tmp_path / 'leads.db'}")
+    leads_engine = create_database_engine(f"sqlite:///{tmp_path / 'leads.db'}")
     both = ["webhook", "email"]
     world = World(
         leads_engine=leads_engine,

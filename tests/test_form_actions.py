@@ -193,7 +193,7 @@ def test_a_stored_lead_leaves_no_contact_detail_behind(leads_db: str) -> None:
 
 
 def test_a_lead_is_never_made_from_an_earlier_sessions_details(leads_db: str) -> None:
-    from cyberbot.leads.database import get_engine
+    from cyberbot.db.engine import get_engine
     from cyberbot.leads.store import list_leads
 
     earlier = {"consent": True, "consent_session": "quote_form@1700000000.000000",
@@ -565,7 +565,7 @@ def leads_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
 
 
 def test_submitting_a_quote_stores_the_lead_and_gives_a_reference(leads_db: str) -> None:
-    from cyberbot.leads.database import get_engine
+    from cyberbot.db.engine import get_engine
     from cyberbot.leads.store import list_leads
 
     slots = {
@@ -589,7 +589,7 @@ def test_submitting_a_quote_stores_the_lead_and_gives_a_reference(leads_db: str)
 
 
 def test_without_consent_nothing_is_stored(leads_db: str) -> None:
-    from cyberbot.leads.database import get_engine
+    from cyberbot.db.engine import get_engine
     from cyberbot.leads.store import list_leads
 
     events, messages = run(
@@ -603,7 +603,7 @@ def test_without_consent_nothing_is_stored(leads_db: str) -> None:
 
 
 def test_a_callback_is_stored_with_the_expected_contact_moment(leads_db: str) -> None:
-    from cyberbot.leads.database import get_engine
+    from cyberbot.db.engine import get_engine
     from cyberbot.leads.store import list_leads
 
     slots = {

@@ -8,14 +8,18 @@ import stat
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, inspect
 
 from cyberbot import launcher
 from cyberbot.launcher import (
     action_server_command,
     demo_site_command,
+    migrate,
+    migrate_command,
     outbox_worker_command,
     rasa_server_command,
     secure_local_files,
@@ -83,11 +87,41 @@ def test_outbox_worker_runs_the_cli_with_this_interpreter() -> None:
     assert command[1:] == ["-m", "cyberbot.cli", "outbox", "work"]
 
 
+def test_the_database_is_migrated_by_the_production_command(tmp_path: Path) -> None:
+    assert migrate_command() == [sys.executable, "-m", "cyberbot.cli", "db", "upgrade"]
+    url = f"sqlite:///{tmp_path / 'leads.db'}"
+    env = {**os.environ, "DATABASE_URL": url}
+    assert migrate(env) == 0
+    engine = create_engine(url, future=True)
+    assert {"alembic_version", "leads", "operators"} <= set(inspect(engine).get_table_names())
+    engine.dispose()
+
+
+@pytest.mark.parametrize("command", [launcher.run, launcher.shell])
+def test_no_server_starts_when_the_migrations_fail(
+    command: Callable[[], int], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(launcher, "migrate", lambda env: 1)
+
+    def no_process(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a server was started")
+
+    monkeypatch.setattr(subprocess, "Popen", no_process)
+    umask = os.umask(0o022)
+    try:
+        assert command() == 1
+    finally:
+        os.umask(umask)
+
+
 def test_demo_site_points_the_widget_at_the_rasa_server() -> None:
     command = demo_site_command()
     assert command[:3] == [sys.executable, "-m", "cyberbot.web.site"]
     assert command[command.index("--port") + 1] == "8080"
     assert command[command.index("--server") + 1] == "http://localhost:5005"
+    # make run: one port for the site and the operator console
+    assert "--console" in command
 
 
 def test_supervise_stops_the_others_when_one_process_ends() -> None:
@@ -116,5 +150,3 @@ def test_stop_all_kills_what_ignores_sigterm(monkeypatch: pytest.MonkeyPatch) ->
     assert stubborn.stdout is not None and stubborn.stdout.readline() == b"ready\n"
     launcher.stop_all([stubborn])
     assert stubborn.returncode == -signal.SIGKILL
-    # make run: one port for the site and the operator console
-    assert "--console" in command

@@ -19,7 +19,7 @@ from sqlalchemy import func, insert, inspect, select
 from sqlalchemy.engine import Engine
 
 from cyberbot import cli
-from cyberbot.leads.database import create_leads_engine, database_url, get_engine
+from cyberbot.db.engine import create_database_engine, database_url, get_engine
 from cyberbot.leads.export import leads_csv
 from cyberbot.leads.models import leads, outbox
 from cyberbot.leads.outbox import DeliveryReport, deliver_due
@@ -31,7 +31,7 @@ from tests.postgres_support import fresh_postgres_database
 
 @pytest.fixture()
 def engine(tmp_path: Path) -> Iterator[Engine]:
-    engine = create_leads_engine(f"sqlite:///{tmp_path / 'leads.db'}")
+    engine = create_database_engine(f"sqlite:///{tmp_path / 'leads.db'}")
     yield engine
     engine.dispose()
 
@@ -279,7 +279,7 @@ def postgres_url() -> Iterator[str]:
 def test_postgresql_stores_delivers_and_forgets(postgres_url: str) -> None:
     from rasa.core.tracker_store import SQLTrackerStore
 
-    engine = create_leads_engine(postgres_url)
+    engine = create_database_engine(postgres_url)
     try:
         now = datetime.now(timezone.utc)
         first = submit_lead(engine, make_draft(), ["webhook"], now=now)

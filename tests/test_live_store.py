@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import inspect, select
 from sqlalchemy.engine import Engine
 
-from cyberbot.leads.database import create_leads_engine
+from cyberbot.db.engine import open_engine
 from cyberbot.live import models as live_models
 from cyberbot.live.models import (
     ACTIVE,
@@ -71,9 +71,8 @@ def at(seconds: float) -> datetime:
 
 
 def live_engine(url: str) -> Engine:
-    engine = create_leads_engine(url)
-    prepare_live_tables(engine)
-    return engine
+    """A new engine, as another replica would have, prepared as live chat does."""
+    return prepare_live_tables(open_engine(url))
 
 
 def test_each_new_engine_gets_its_tables(tmp_path: Path) -> None:
@@ -514,7 +513,7 @@ def test_forget_handoffs_deletes_only_the_given_conversations(engine: Engine) ->
 
 
 def test_forget_handoffs_without_the_live_tables(tmp_path: Path) -> None:
-    bare = create_leads_engine(f"sqlite:///{tmp_path}/bare.db")
+    bare = open_engine(f"sqlite:///{tmp_path}/bare.db")
     try:
         with bare.begin() as connection:
             assert forget_handoffs(connection, {"c1"}) == 0

@@ -21,9 +21,9 @@ from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 from sqlalchemy import create_engine, select, update
 from sqlalchemy.engine import Engine
 
+from cyberbot.db.engine import create_database_engine
 from cyberbot.leads import outbox as outbox_module
 from cyberbot.leads.advisor_email import format_euro, format_number
-from cyberbot.leads.database import create_leads_engine
 from cyberbot.leads.delivery import sign, verify_signature
 from cyberbot.leads.handoff_config import (
     EmailConfig,
@@ -52,7 +52,7 @@ PERSONAL_DATA = ("Jan de Vries", "jan@pixelwerk.nl", "+31612345678")
 
 @pytest.fixture()
 def engine(tmp_path: Path) -> Iterator[Engine]:
-    engine = create_leads_engine(f"sqlite:///{tmp_path / 'leads.db'}")
+    engine = create_database_engine(f"sqlite:///{tmp_path / 'leads.db'}")
     yield engine
     engine.dispose()
 
@@ -165,7 +165,7 @@ async def test_requests_are_signed_and_tampering_is_detected(engine: Engine) -> 
 @pytest.mark.asyncio
 async def test_two_workers_deliver_every_row_once(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'leads.db'}"
-    first, second = create_leads_engine(url), create_leads_engine(url)
+    first, second = create_database_engine(url), create_database_engine(url)
     try:
         with webhook_receiver() as receiver:
             receiver.mode, receiver.slow_seconds = "slow", 0.05  # claims overlap in time
@@ -189,13 +189,13 @@ async def test_two_workers_deliver_every_row_once(tmp_path: Path) -> None:
 @pytest.mark.asyncio
 async def test_a_restarted_worker_delivers_what_was_left_pending(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'leads.db'}"
-    before = create_leads_engine(url)
+    before = create_database_engine(url)
     with webhook_receiver() as receiver:
         config = receiver.config()
         submit_lead(before, make_draft(), config.destinations)
         before.dispose()  # the process stops before any delivery
 
-        after = create_leads_engine(url)
+        after = create_database_engine(url)
         stop = asyncio.Event()
         worker = asyncio.create_task(run_worker(after, replace(config, poll_seconds=0.05), stop))
         for _ in range(100):

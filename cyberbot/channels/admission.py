@@ -88,7 +88,7 @@ def client_pseudonym(peer: str | None, headers: Any, config: SecuritySettings) -
 
 def limits_for(config: SecuritySettings) -> AbuseLimits:
     """``config``'s limits on the shared hits (Redis, or the leads database)."""
-    from cyberbot.leads.database import get_engine  # imported late: it opens the database
+    from cyberbot.db.engine import get_engine  # imported late: it opens the database
 
     engine = get_engine()
     return AbuseLimits(config.limits, hit_store(engine), engine)
@@ -111,7 +111,7 @@ class UsesAbuseLimits:
 def abuse_limits() -> AbuseLimits:
     """The limits of this process's settings (security.yml and the environment), on the
     database DATABASE_URL names now."""
-    from cyberbot.leads.database import database_url
+    from cyberbot.db.engine import database_url
 
     return _limits_on(database_url())
 

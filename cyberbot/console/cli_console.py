@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 from cyberbot.console.follow import amqp_url, follow
 from cyberbot.console.indexer import sync_conversations
 from cyberbot.console.models import get_console_engine
-from cyberbot.privacy.forget import open_tracker_engine, tracker_database_url
+from cyberbot.db.rasa_tables import open_tracker_engine, tracker_database_url
 
 EXIT_OK, EXIT_ERROR = 0, 1
 DEFAULT_QUEUE = "cyberbot_events"

@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 from cyberbot.console.labels import Labels, load_labels
 from cyberbot.console.models import get_console_engine
 from cyberbot.console.settings import ConsoleSettings
-from cyberbot.privacy.forget import open_tracker_engine, tracker_database_url
+from cyberbot.db.rasa_tables import open_tracker_engine, tracker_database_url
 
 
 @dataclass

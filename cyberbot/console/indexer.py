@@ -39,7 +39,8 @@ from cyberbot.console.models import (
     sync_state,
 )
 from cyberbot.console.outcomes import ConversationFacts, ConversationSummary, read_conversation
-from cyberbot.tracker_events import TrackerEvent, decode_event, events, has_events_table
+from cyberbot.db.rasa_tables import events, has_events_table
+from cyberbot.tracker_events import TrackerEvent, decode_event
 
 logger = logging.getLogger(__name__)
 

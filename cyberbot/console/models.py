@@ -30,7 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from cyberbot.leads.database import get_engine
+from cyberbot.db.engine import get_engine
 from cyberbot.leads.models import UTCDateTime
 
 ROLES = ("operator", "admin")
@@ -239,10 +239,10 @@ _prepared: set[int] = set()
 
 
 def get_console_engine(url: str | None = None) -> Engine:
-    """The leads database's engine (DATABASE_URL by default) with the console tables."""
+    """The leads database's engine (DATABASE_URL by default) with the console tables
+    (``get_engine`` migrates) and an index of the current INDEX_VERSION."""
     engine = get_engine(url)
     if id(engine) not in _prepared:
-        console_metadata.create_all(engine)
         upgrade_index(engine)
         _prepared.add(id(engine))
     return engine
@@ -254,7 +254,9 @@ def upgrade_index(engine: Engine) -> bool:
     They hold nothing but what the indexer reads from the tracker store, so they are
     emptied (and their layout renewed) and the watermark is reset: the indexer then reads
     every conversation again. Reviews and corrections are kept. Of several processes
-    starting at once, the one that moves the version number does the rebuild.
+    starting at once, the one that moves the version number does the rebuild. The tables
+    are made anew from the models, which tests/test_db_schema.py holds equal to the
+    migrations; a change of their layout itself is a migration like any other.
     """
     with engine.begin() as connection:
         stored = connection.execute(

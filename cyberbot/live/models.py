@@ -9,13 +9,11 @@ itself enforces, so two replicas can never open two.
 
 from __future__ import annotations
 
-import threading
-import weakref
-
 from sqlalchemy import Boolean, Column, Index, Integer, MetaData, String, Table
 from sqlalchemy.engine import Engine
 
-from cyberbot.leads.database import get_engine
+from cyberbot.db.engine import get_engine
+from cyberbot.db.schema import ensure_schema
 from cyberbot.leads.models import UTCDateTime
 
 WAITING = "waiting"
@@ -58,21 +56,12 @@ presence = Table(
     Column("seen_at", UTCDateTime(), nullable=False),
 )
 
-# Engines whose tables exist; weak, so that a freed engine's id is never mistaken for
-# a new engine's.
-_prepared: weakref.WeakSet[Engine] = weakref.WeakSet()
-_lock = threading.Lock()
-
-
 def get_live_engine(url: str | None = None) -> Engine:
-    """The leads database's engine with the live-chat tables created."""
-    return prepare_live_tables(get_engine(url))
+    """The leads database's engine with the live-chat tables (``get_engine`` migrates)."""
+    return get_engine(url)
 
 
 def prepare_live_tables(engine: Engine) -> Engine:
-    """Create the live-chat tables on ``engine`` once per process."""
-    with _lock:
-        if engine not in _prepared:
-            live_metadata.create_all(engine)
-            _prepared.add(engine)
+    """``engine`` with the live-chat tables: its database at the newest migration."""
+    ensure_schema(engine)
     return engine

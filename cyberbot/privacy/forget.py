@@ -16,51 +16,25 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-import yaml
-from sqlalchemy import (
-    Column,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
-    create_engine,
-    delete,
-    func,
-    inspect,
-    or_,
-    select,
-    update,
-)
+from sqlalchemy import delete, func, inspect, or_, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from cyberbot.channels.whatsapp.store import forget_conversations as forget_whatsapp_rows
 from cyberbot.console.models import INDEX_TABLES, audit_log, corrections, reviews
+from cyberbot.db.rasa_tables import events, has_events_table
 from cyberbot.leads.models import leads, outbox
 from cyberbot.live.store import forget_handoffs
 from cyberbot.reading.contact import check_phone
 
 logger = logging.getLogger(__name__)
 
-# The columns of Rasa 3.6's SQLTrackerStore ("events") that erasure needs.
-events = Table(
-    "events",
-    MetaData(),
-    Column("id", Integer, primary_key=True),
-    Column("sender_id", String(255), nullable=False),
-    Column("data", Text),
-)
 _LIKE_ESCAPE = "\\"
-# Rasa's SQL tracker store, and ours built on it (same tables).
-SQL_STORE_TYPES = frozenset({"SQL", "sql", "cyberbot.tracker_store.CompactingSQLTrackerStore"})
 
 
 _PHONE_LIKE = re.compile(r"\+?[0-9][0-9 ()./-]{7,24}")
@@ -102,7 +76,7 @@ def forget(identifier: str, leads_engine: Engine, tracker_engine: Engine | None)
     if phone is not None:
         conversations.add(phone.lstrip("+"))  # a WhatsApp conversation is the number's digits
     conversations_deleted = events_deleted = 0
-    if tracker_engine is not None and inspect(tracker_engine).has_table("events"):
+    if tracker_engine is not None and has_events_table(tracker_engine):
         if "@" in identifier:
             conversations |= _conversations_mentioning(tracker_engine, identifier)
         conversations_deleted, events_deleted = _delete_conversations(tracker_engine, conversations)
@@ -147,71 +121,6 @@ def mask_identifier(identifier: str) -> str:
     if at:
         return f"{local[:1]}***@{domain}"
     return f"{identifier[:4]}***" if len(identifier) > 8 else "***"
-
-
-def tracker_database_url(endpoints_path: Path) -> str | None:
-    """The SQLAlchemy URL of Rasa's SQL tracker store in ``endpoints_path``, if it has one.
-
-    Only the ``tracker_store`` section is read, with its ``${VAR}`` expanded from the
-    environment, so a tool that needs the conversations does not need the secrets the
-    other sections name. The URL is built by Rasa's own ``SQLTrackerStore.get_db_url``;
-    a relative SQLite ``db`` is relative to the working directory, as for Rasa.
-    """
-    store = tracker_store_section(endpoints_path)
-    if store is None or str(store.get("type", "")) not in SQL_STORE_TYPES:
-        return None
-    from rasa.core.tracker_store import SQLTrackerStore  # slow to import
-
-    dialect = str(store.get("dialect") or "sqlite")
-    database = str(store.get("db") or "rasa.db")
-    if dialect.startswith("sqlite") and database != ":memory:":
-        database = str(Path.cwd() / database)
-    port = store.get("port")
-    url = SQLTrackerStore.get_db_url(
-        dialect=dialect,
-        host=store.get("url") or store.get("host"),
-        port=int(port) if port else None,
-        db=database,
-        username=store.get("username"),
-        password=store.get("password"),
-        query=store.get("query") or {},
-    )
-    return url if isinstance(url, str) else str(url.render_as_string(hide_password=False))
-
-
-_VARIABLE = re.compile(r"\$\{([^}]*)\}")
-
-
-def tracker_store_section(endpoints_path: Path) -> dict[str, Any] | None:
-    """The ``tracker_store`` section of an endpoints file, its variables expanded."""
-    # BaseLoader: every scalar stays a string and nothing is resolved implicitly (Rasa
-    # registers a resolver that expands ${VAR} in every YAML file read after it).
-    data = yaml.load(endpoints_path.read_text(encoding="utf-8"), Loader=yaml.BaseLoader)
-    store = data.get("tracker_store") if isinstance(data, dict) else None
-    return _expanded(store) if isinstance(store, dict) else None
-
-
-def _expanded(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {key: _expanded(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_expanded(item) for item in value]
-    if isinstance(value, str):
-        missing = [name for name in _VARIABLE.findall(value) if name not in os.environ]
-        if missing:
-            raise ValueError(f"the tracker store names unset variables: {', '.join(missing)}")
-        return _VARIABLE.sub(lambda match: os.environ[match.group(1)], value)
-    return value
-
-
-def open_tracker_engine(url: str) -> Engine | None:
-    """An engine on Rasa's tracker database; None for a SQLite file that does not exist."""
-    engine = create_engine(url, future=True, hide_parameters=True)
-    database = engine.url.database
-    if engine.dialect.name == "sqlite" and database and not Path(database).exists():
-        engine.dispose()
-        return None
-    return engine
 
 
 def _delete_console_rows(connection: Connection, conversation_ids: set[str]) -> int:

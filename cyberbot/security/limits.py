@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import threading
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -25,7 +24,8 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
-from cyberbot.security.models import limit_events, rate_hits, security_metadata
+from cyberbot.db.schema import ensure_schema
+from cyberbot.security.models import limit_events, rate_hits
 from cyberbot.security.settings import Limits
 
 logger = logging.getLogger(__name__)
@@ -118,16 +118,9 @@ def _lock_key(connection: Connection, key: str) -> None:
         connection.execute(select(func.pg_advisory_xact_lock(number)))
 
 
-_tables_ready: set[str] = set()
-_tables_lock = threading.Lock()
-
-
 def ensure_tables(engine: Engine) -> None:
-    url = str(engine.url)
-    with _tables_lock:
-        if url not in _tables_ready:
-            security_metadata.create_all(engine)
-            _tables_ready.add(url)
+    """The limits' tables on ``engine``: its database at the newest migration."""
+    ensure_schema(engine)
 
 
 def hit_store(engine: Engine, environ: Mapping[str, str] | None = None) -> HitStore:

@@ -32,8 +32,8 @@ from cyberbot.console.dashboard_texts import load_dashboard_texts
 from cyberbot.console.indexer import sync_conversations
 from cyberbot.console.models import conversations, get_console_engine
 from cyberbot.console.stats import StatsFilter, compute_missed, compute_stats
+from cyberbot.db.rasa_tables import events
 from cyberbot.leads.models import leads, outbox
-from cyberbot.tracker_events import events
 from tests.bench.__main__ import cpu_seconds
 from tests.bench.test_paging_100k import (
     CONVERSATIONS,

@@ -37,7 +37,7 @@ from cyberbot.console.conversation_queries import (
 from cyberbot.console.indexer import sync_conversations
 from cyberbot.console.models import conversations, get_console_engine, reviews
 from cyberbot.console.outcomes import OUTCOME_TAGS
-from cyberbot.tracker_events import events
+from cyberbot.db.rasa_tables import events
 from tests.console.tracker_fixtures import KINDS, create_tracker_engine, event_row
 from tests.e2e.servers import ROOT, free_port, stop, wait_for
 

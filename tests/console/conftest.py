@@ -10,8 +10,8 @@ from argon2 import PasswordHasher
 from sqlalchemy.engine import Engine
 
 from cyberbot.console import passwords
-from cyberbot.console.models import console_metadata, get_console_engine
-from cyberbot.leads.database import create_leads_engine
+from cyberbot.console.models import get_console_engine
+from cyberbot.db.engine import create_database_engine
 from tests.postgres_support import fresh_postgres_database
 
 
@@ -33,9 +33,8 @@ def cheap_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
 def postgres_engine() -> Iterator[Engine]:
     """The console tables in a fresh database on the local PostgreSQL server, dropped after."""
     with fresh_postgres_database() as url:
-        engine = create_leads_engine(url)
+        engine = create_database_engine(url)
         try:
-            console_metadata.create_all(engine)
             yield engine
         finally:
             engine.dispose()

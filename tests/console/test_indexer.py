@@ -25,8 +25,9 @@ from cyberbot.console.models import (
     sync_state,
     upgrade_index,
 )
+from cyberbot.db.rasa_tables import events
 from cyberbot.privacy.forget import forget
-from cyberbot.tracker_events import events, load_events
+from cyberbot.tracker_events import load_events
 from tests.console.tracker_fixtures import (
     DEFAULT_START,
     KINDS,

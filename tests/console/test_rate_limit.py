@@ -12,9 +12,9 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
-from cyberbot.console.models import console_metadata, login_attempts
+from cyberbot.console.models import login_attempts
 from cyberbot.console.rate_limit import LoginThrottle
-from cyberbot.leads.database import create_leads_engine
+from cyberbot.db.engine import create_database_engine
 
 REPO = Path(__file__).resolve().parents[2]
 NOW = datetime(2025, 3, 1, 9, 0, tzinfo=timezone.utc)
@@ -123,9 +123,8 @@ def test_parallel_attempts_cannot_slip_past_the_limit_on_postgresql(
 
 def test_processes_on_the_same_database_share_the_count(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'shared.db'}"
-    first, second = create_leads_engine(url), create_leads_engine(url)
+    first, second = create_database_engine(url), create_database_engine(url)
     try:
-        console_metadata.create_all(first)
         tries(LoginThrottle(first), 2, "ans@example.nl", "192.0.2.1")
         tries(LoginThrottle(second), 2, "ans@example.nl", "192.0.2.1")
         script = (

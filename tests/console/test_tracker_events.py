@@ -22,7 +22,8 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy import create_engine, insert
 from sqlalchemy.engine import Engine
 
-from cyberbot.tracker_events import TrackerEvent, events, has_events_table, load_events
+from cyberbot.db.rasa_tables import events, has_events_table
+from cyberbot.tracker_events import TrackerEvent, load_events
 from tests.console.tracker_fixtures import KINDS, create_tracker_engine, event_row, write_events
 
 

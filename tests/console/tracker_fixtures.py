@@ -19,7 +19,8 @@ from sqlalchemy import create_engine, insert
 from sqlalchemy.engine import Engine
 
 from cyberbot.console.outcomes import ConversationSummary, read_conversation
-from cyberbot.tracker_events import TrackerEvent, events, tracker_metadata
+from cyberbot.db.rasa_tables import events, rasa_metadata
+from cyberbot.tracker_events import TrackerEvent
 
 Event = dict[str, Any]
 
@@ -32,7 +33,7 @@ HTML_TEXT = "<script>alert('xss')</script> <b>Wat kost</b> een verzekering & mee
 def create_tracker_engine(path: Path) -> Engine:
     """A SQLite tracker database at ``path`` with Rasa's ``events`` table."""
     engine = create_engine(f"sqlite:///{path}", future=True)
-    tracker_metadata.create_all(engine)
+    rasa_metadata.create_all(engine)
     return engine
 
 

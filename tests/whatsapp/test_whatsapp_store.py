@@ -26,10 +26,9 @@ from cyberbot.channels.whatsapp.store import (
     record_inbound,
     record_status,
     statuses,
-    whatsapp_metadata,
     within_window,
 )
-from cyberbot.leads.database import create_leads_engine
+from cyberbot.db.engine import create_database_engine, open_engine
 from tests.postgres_support import fresh_postgres_database
 
 NOW = datetime(2025, 3, 14, 12, 0, tzinfo=timezone.utc)
@@ -57,8 +56,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 
 @pytest.fixture()
 def engine(database_url: str) -> Iterator[Engine]:
-    engine = create_leads_engine(database_url)
-    whatsapp_metadata.create_all(engine)
+    engine = create_database_engine(database_url)
     yield engine
     engine.dispose()
 
@@ -75,8 +73,7 @@ def test_a_message_id_is_recorded_once(engine: Engine) -> None:
 
 def test_the_same_id_from_several_processes_is_accepted_once(database_url: str) -> None:
     """Each engine stands for a replica; all deliver the same ids at the same moment."""
-    engines = [create_leads_engine(database_url) for _ in range(4)]
-    whatsapp_metadata.create_all(engines[0])
+    engines = [create_database_engine(database_url) for _ in range(4)]
     ids = [f"wamid.race-{n}" for n in range(15)]
     start = threading.Barrier(len(engines))
     accepted: list[str] = []
@@ -219,7 +216,7 @@ def test_forgetting_removes_only_the_given_conversations(engine: Engine) -> None
 
 
 def test_forgetting_without_whatsapp_tables_deletes_nothing(tmp_path: Path) -> None:
-    engine = create_leads_engine(f"sqlite:///{tmp_path / 'leads.db'}")
+    engine = open_engine(f"sqlite:///{tmp_path / 'leads.db'}")
     assert forget_conversations(engine, {JAN}) == 0
     engine.dispose()
 

@@ -38,7 +38,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
-from cyberbot.leads.database import get_engine
+from cyberbot.db.engine import get_engine
 from cyberbot.leads.models import UTCDateTime
 
 INBOX_STATUSES = ("pending", "done", "failed")
@@ -89,16 +89,10 @@ _INSERTS: dict[str, Callable[[Table], Any]] = {
     "postgresql": postgresql.insert,
 }
 
-_prepared: set[int] = set()
-
-
 def get_whatsapp_engine(url: str | None = None) -> Engine:
-    """The leads database's engine (DATABASE_URL by default) with the WhatsApp tables."""
-    engine = get_engine(url)
-    if id(engine) not in _prepared:
-        whatsapp_metadata.create_all(engine)
-        _prepared.add(id(engine))
-    return engine
+    """The leads database's engine (DATABASE_URL by default) with the WhatsApp tables
+    (``get_engine`` brings its database to the newest migration)."""
+    return get_engine(url)
 
 
 def record_inbound(

@@ -1,16 +1,20 @@
-"""Where leads are kept: SQLite under ``var/`` by default, any SQL database via DATABASE_URL."""
+"""The one engine factory of the project's database: SQLite under ``var/`` by default, any
+SQL database via DATABASE_URL. Leads, outbox, console, WhatsApp, live chat and the abuse
+limits all keep their tables there."""
 
 from __future__ import annotations
 
 import os
+import sqlite3
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 
-from cyberbot.leads.models import metadata
+from cyberbot.db.schema import ensure_schema
 
 URL_VARIABLE = "DATABASE_URL"
 # How long SQLite waits for another writer before giving up.
@@ -33,8 +37,8 @@ def database_url() -> str:
     return f"sqlite:///{directory / 'leads.db'}"
 
 
-def create_leads_engine(url: str) -> Engine:
-    """A new engine for ``url`` with the leads tables created; prefer ``get_engine``."""
+def open_engine(url: str) -> Engine:
+    """A new engine for ``url`` with the project's options, its schema left as it is."""
     options: dict[str, Any] = {
         "future": True,
         # SQL errors and logs must never show contact details.
@@ -46,7 +50,13 @@ def create_leads_engine(url: str) -> Engine:
     engine = create_engine(url, **options)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _configure_sqlite_connection)
-    metadata.create_all(engine)
+    return engine
+
+
+def create_database_engine(url: str) -> Engine:
+    """A new engine for ``url`` on a database at the newest migration; prefer ``get_engine``."""
+    engine = open_engine(url)
+    ensure_schema(engine)
     return engine
 
 
@@ -56,7 +66,7 @@ def get_engine(url: str | None = None) -> Engine:
     with _engines_lock:
         engine = _engines.get(url)
         if engine is None:
-            engine = create_leads_engine(url)
+            engine = create_database_engine(url)
             _engines[url] = engine
         return engine
 
@@ -64,7 +74,24 @@ def get_engine(url: str | None = None) -> Engine:
 def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys = ON")
-    # Readers (the export, the console) do not block the writers (chat, outbox worker).
-    cursor.execute("PRAGMA journal_mode = WAL")
     cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_SECONDS * 1000}")
+    _use_write_ahead_log(cursor)
     cursor.close()
+
+
+def _use_write_ahead_log(cursor: Any) -> None:
+    """Readers (the export, the console) do not block the writers (chat, outbox worker).
+
+    Processes that open a new file at once may all try to switch it to WAL; SQLite lets
+    the losers fail at once instead of waiting (waiting could deadlock), so they retry
+    within the busy timeout.
+    """
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_SECONDS
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)

@@ -1,0 +1,1 @@
+"""Alembic's migrations of the project's tables (``cyberbot db upgrade`` applies them)."""

@@ -1,0 +1,1 @@
+"""One module per migration, ``v<revision>_<message>.py`` (``cyberbot db revision``)."""
