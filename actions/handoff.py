@@ -27,18 +27,12 @@ from actions.tracker_reading import REQUESTED_SLOT, consent_is_current
 from cyberbot.advice.ranking import PROFILE_SLOTS, Profile, advice_basis, recommend
 from cyberbot.channels.admission import SERVER_METADATA_KEY, abuse_limits, channel_text
 from cyberbot.db.engine import get_engine
-from cyberbot.leads.handoff_config import load_handoff_config
 from cyberbot.leads.office_hours import contact_promise
-from cyberbot.leads.outbox import kick
 from cyberbot.leads.store import LeadDraft, StoredLead, recent_twin, submit_lead
 from cyberbot.reading.answers import CONTACT_DETAIL_SLOTS
 from cyberbot.reading.country import localise
 
 logger = logging.getLogger(__name__)
-
-# Background deliveries; kept referenced so that they are not garbage-collected mid-way.
-_deliveries: set[asyncio.Task[None]] = set()
-
 
 def _profile(tracker: Tracker) -> dict[str, Any]:
     return {slot: tracker.get_slot(slot) for slot in PROFILE_SLOTS}
@@ -80,23 +74,10 @@ async def _over_limit(tracker: Tracker, channel: str) -> bool:
 
 
 async def _store(draft: LeadDraft) -> StoredLead:
-    config = load_handoff_config()
-    engine = get_engine()
-    stored = await asyncio.to_thread(submit_lead, engine, draft, config.destinations)
-    logger.info(
-        "Lead %s stored (%s, %d destinations)",
-        stored.reference,
-        draft.kind,
-        len(config.destinations),
-    )
-    if config.destinations:
-        task = asyncio.get_running_loop().create_task(kick(engine, config))
-        _deliveries.add(task)
-        task.add_done_callback(_deliveries.discard)
-    else:
-        logger.warning(
-            "Lead %s: no hand-off destination is configured (handoff.yml)", stored.reference
-        )
+    """Stores the lead; the outbox worker dispatches and delivers it (the action server
+    holds no destination and no secret)."""
+    stored = await asyncio.to_thread(submit_lead, get_engine(), draft)
+    logger.info("Lead %s stored (%s)", stored.reference, draft.kind)
     return stored
 
 

@@ -12,6 +12,7 @@ import pytest
 
 from tests.e2e.receiver import WebhookReceiver
 from tests.e2e.servers import BotServers, running_site
+from tests.postgres_support import fresh_postgres_database
 from tests.whatsapp.fake_graph import FakeGraphAPI
 from tests.whatsapp.settings import whatsapp_environment
 
@@ -25,6 +26,17 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(folder)
         if item.get_closest_marker("e2e") is None and item.get_closest_marker("bench") is None:
             item.add_marker("unit")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database on each supported backend: a SQLite file, a fresh database on the
+    local PostgreSQL server (dropped afterwards)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'leads.db'}"
+    else:
+        with fresh_postgres_database() as url:
+            yield url
 
 
 @pytest.fixture(scope="session")

@@ -6,16 +6,19 @@ import asyncio
 import socket
 import threading
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any
 
 from aiohttp import web
+from sqlalchemy.engine import Engine
 
 from cyberbot.leads.delivery import verify_signature
+from cyberbot.leads.dispatch import dispatch_new_leads
 from cyberbot.leads.handoff_config import HandoffConfig, WebhookConfig
-from cyberbot.leads.store import LeadDraft
+from cyberbot.leads.store import LeadDraft, StoredLead, submit_lead
 
 SECRET = "test-secret-0123456789abcdef"
 PROFILE = {
@@ -44,6 +47,15 @@ def make_draft(**changes: Any) -> LeadDraft:
         recommendation=["hiscox", "aig", "chubb"],
     )
     return replace(draft, **changes)
+
+
+def queue_lead(engine: Engine, draft: LeadDraft, destinations: Sequence[str],
+               now: datetime | None = None) -> StoredLead:
+    """A lead as the action server stores it, dispatched to ``destinations`` as the
+    outbox worker's round does first."""
+    stored = submit_lead(engine, draft, now=now)
+    dispatch_new_leads(engine, destinations, now=now)
+    return stored
 
 
 def free_port() -> int:

@@ -20,8 +20,7 @@ from cyberbot.db.engine import get_engine, open_engine
 from cyberbot.db.schema import ensure_schema
 from cyberbot.leads.models import UTCDateTime, outbox
 from cyberbot.leads.outbox import status_counts
-from cyberbot.leads.store import submit_lead
-from tests.leads_support import SECRET, make_draft, webhook_receiver
+from tests.leads_support import SECRET, make_draft, queue_lead, webhook_receiver
 from tests.postgres_support import fresh_postgres_database
 
 REPO = Path(__file__).resolve().parents[1]
@@ -72,7 +71,7 @@ def test_outbox_status_counts_every_status(
 ) -> None:
     assert cli.main(["outbox", "status"]) == 0
     assert capsys.readouterr().out == "pending: 0\ndelivered: 0\nfailed: 0\n"
-    submit_lead(database, make_draft(), ["webhook", "email"])
+    queue_lead(database, make_draft(), ["webhook", "email"])
     assert cli.main(["outbox", "status"]) == 0
     assert capsys.readouterr().out.splitlines()[0] == "pending: 2"
 
@@ -80,7 +79,7 @@ def test_outbox_status_counts_every_status(
 def test_outbox_retry_requeues_failed_deliveries_and_delivers_them(
     database: Engine, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    submit_lead(database, make_draft(), ["webhook"])
+    queue_lead(database, make_draft(), ["webhook"])
     with database.begin() as connection:
         connection.execute(update(outbox).values(status="failed", attempts=12))
     with webhook_receiver() as receiver:
@@ -123,14 +122,15 @@ def test_db_upgrade_brings_the_database_to_the_newest_migration(
 ) -> None:
     url = f"sqlite:///{tmp_path / 'fresh.db'}"
     monkeypatch.setenv("DATABASE_URL", url)
+    head = schema.script_directory().get_current_head()
     assert cli.main(["db", "current"]) == 0
     assert capsys.readouterr().out == (
-        f"{url}: not migrated yet; the newest is 0001: run `cyberbot db upgrade`.\n"
+        f"{url}: not migrated yet; the newest is {head}: run `cyberbot db upgrade`.\n"
     )
     assert cli.main(["db", "upgrade"]) == 0
-    assert capsys.readouterr().out == f"{url}: at revision 0001, the newest.\n"
+    assert capsys.readouterr().out == f"{url}: at revision {head}, the newest.\n"
     assert cli.main(["db", "current"]) == 0
-    assert capsys.readouterr().out == f"{url}: at revision 0001, the newest.\n"
+    assert capsys.readouterr().out == f"{url}: at revision {head}, the newest.\n"
 
 
 def test_db_commands_never_show_the_password(
@@ -154,6 +154,8 @@ def test_db_revision_writes_the_next_migration_from_the_models(
     migrations = tmp_path / "migrations"
     shutil.copytree(schema.MIGRATIONS, migrations, ignore=shutil.ignore_patterns("__pycache__"))
     monkeypatch.setattr(schema, "MIGRATIONS", migrations)
+    head = schema.script_directory().get_current_head()
+    assert head is not None
     # A model with a table the migrations do not have yet.
     notes = MetaData()
     Table("notes", notes, Column("id", Integer, primary_key=True),
@@ -170,10 +172,11 @@ def test_db_revision_writes_the_next_migration_from_the_models(
     finally:
         schema.script_directory.cache_clear()
 
-    written = migrations / "versions" / "v0002_notes.py"
+    new = f"{int(head) + 1:04d}"
+    written = migrations / "versions" / f"v{new}_notes.py"
     assert f"Generating {written}" in capsys.readouterr().out
     source = written.read_text()
-    assert 'revision = "0002"' in source and 'down_revision = "0001"' in source
+    assert f'revision = "{new}"' in source and f'down_revision = "{head}"' in source
     # The project's own types as what they store: a migration imports no project code.
     assert "sa.DateTime(timezone=True)" in source and "cyberbot" not in source
     assert "notes" in inspect(create_engine(url)).get_table_names()
@@ -224,7 +227,7 @@ def test_python_dash_m_runs_the_command(tmp_path: Path) -> None:
 
 def test_outbox_work_delivers_until_terminated(tmp_path: Path) -> None:
     engine = get_engine(f"sqlite:///{tmp_path / 'leads.db'}")
-    submit_lead(engine, make_draft(), ["webhook"])
+    queue_lead(engine, make_draft(), ["webhook"])
     with webhook_receiver() as receiver:
         environment = module_environment(
             tmp_path,

@@ -10,6 +10,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,21 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import create_engine, event, func, inspect, select, text
+from sqlalchemy import (
+    JSON,
+    Column,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    create_engine,
+    event,
+    func,
+    insert,
+    inspect,
+    select,
+    text,
+)
 from sqlalchemy.engine import Engine
 
 from cyberbot.db import schema
@@ -33,23 +48,30 @@ from cyberbot.db.schema import (
     project_table_names,
     script_directory,
 )
-from cyberbot.leads.models import leads, outbox
-from cyberbot.leads.models import metadata as leads_metadata
-from cyberbot.leads.store import submit_lead
-from tests.leads_support import make_draft
+from cyberbot.leads.dispatch import dispatch_new_leads
+from cyberbot.leads.models import UTCDateTime, leads, outbox
+from tests.leads_support import make_draft, queue_lead
 from tests.postgres_support import fresh_postgres_database
 
 REPO = Path(__file__).resolve().parents[1]
+FIRST_REVISION = "0001"
+CREATED = datetime(2026, 11, 2, 9, 30, tzinfo=timezone.utc)
+# The leads tables as the first migration made them (before leads.dispatched_at).
+_old = MetaData()
+old_leads = Table("leads", _old, Column("id", Integer, primary_key=True),
+                  Column("reference", String(32)), Column("kind", String(16)),
+                  Column("created_at", UTCDateTime), Column("conversation_id", String(255)),
+                  Column("channel", String(64)), Column("contact_name", String(200)),
+                  Column("profile", JSON), Column("recommendation", JSON))
+old_outbox = Table("outbox", _old, Column("id", String(36), primary_key=True),
+                   Column("lead_id", Integer), Column("destination", String(16)),
+                   Column("status", String(16)), Column("attempts", Integer),
+                   Column("next_attempt_at", UTCDateTime), Column("created_at", UTCDateTime))
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """An empty database on each supported backend."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'leads.db'}"
-    else:
-        with fresh_postgres_database() as postgres_url:
-            yield postgres_url
+@pytest.fixture()
+def url(empty_database_url: str) -> str:
+    return empty_database_url
 
 
 @pytest.fixture()
@@ -75,9 +97,17 @@ def table_names(engine: Engine) -> set[str]:
 def schema_dump(engine: Engine) -> set[tuple[Any, ...]]:
     """The database's own description of the project's tables, indexes and constraints."""
     queries = {
+        # Column by column rather than each table's CREATE statement: a column added by a
+        # later migration (ALTER TABLE) leaves that statement worded differently.
         "sqlite": [
-            f"SELECT type, name, tbl_name, sql FROM sqlite_master "
-            f"WHERE tbl_name NOT IN ('{VERSION_TABLE}', 'events')"
+            f"SELECT type, name, tbl_name, sql FROM sqlite_master WHERE type = 'index' "
+            f"AND tbl_name NOT IN ('{VERSION_TABLE}', 'events')",
+            f"SELECT m.name, c.cid, c.name, c.type, c.\"notnull\", c.dflt_value, c.pk "
+            f"FROM sqlite_master m JOIN pragma_table_info(m.name) c WHERE m.type = 'table' "
+            f"AND m.name NOT IN ('{VERSION_TABLE}', 'events')",
+            f"SELECT m.name, f.\"table\", f.\"from\", f.\"to\", f.on_update, f.on_delete "
+            f"FROM sqlite_master m JOIN pragma_foreign_key_list(m.name) f "
+            f"WHERE m.type = 'table' AND m.name NOT IN ('{VERSION_TABLE}', 'events')",
         ],
         "postgresql": [
             "SELECT tablename, indexdef FROM pg_indexes WHERE schemaname = 'public' "
@@ -99,10 +129,35 @@ def schema_dump(engine: Engine) -> set[tuple[Any, ...]]:
         }
 
 
-def create_all_the_old_way(engine: Engine, *metadatas: Any) -> None:
-    """What the project did before migrations: each part's create_all."""
-    for metadata in metadatas or project_metadata():
+def create_all_of_the_models(engine: Engine) -> None:
+    for metadata in project_metadata():
         metadata.create_all(engine)
+
+
+def create_all_the_old_way(engine: Engine, *tables: str) -> None:
+    """What the project did before migrations: each part's create_all of the models as they
+    were then, which the first migration writes out (keeping only ``tables``, if named)."""
+    with engine.begin() as connection:
+        command.upgrade(alembic_config(connection), FIRST_REVISION)
+        connection.execute(text(f"DROP TABLE {VERSION_TABLE}"))
+    if tables:
+        with engine.begin() as connection:
+            for table in reversed(inspect(connection).get_sorted_table_and_fkc_names()):
+                if table[0] is not None and table[0] not in tables:
+                    connection.execute(text(f"DROP TABLE {table[0]}"))
+
+
+def store_an_old_lead(engine: Engine) -> str:
+    """A lead as the code before migrations stored it (with its outbox row)."""
+    with engine.begin() as connection:
+        lead_id = connection.execute(insert(old_leads).values(
+            reference="CV-2026-000001", kind="quote", created_at=CREATED,
+            conversation_id="conv-jan", channel="rest", contact_name="Jan de Vries",
+            profile={}, recommendation=[])).inserted_primary_key[0]
+        connection.execute(insert(old_outbox).values(
+            id="0" * 36, lead_id=lead_id, destination="webhook", status="pending",
+            attempts=0, next_attempt_at=CREATED, created_at=CREATED))
+    return "CV-2026-000001"
 
 
 def heads() -> set[str]:
@@ -135,7 +190,7 @@ def test_the_migrations_build_what_create_all_built(
     if url.startswith("sqlite"):
         reference = open_engine(f"sqlite:///{tmp_path / 'reference.db'}")
         engines.append(reference)
-        create_all_the_old_way(reference)
+        create_all_of_the_models(reference)
         migrated = create_database_engine(url)
         engines.append(migrated)
         assert schema_dump(migrated) == schema_dump(reference)
@@ -143,7 +198,7 @@ def test_the_migrations_build_what_create_all_built(
     with fresh_postgres_database() as reference_url:
         reference = open_engine(reference_url)
         try:
-            create_all_the_old_way(reference)
+            create_all_of_the_models(reference)
             expected = schema_dump(reference)
         finally:
             reference.dispose()
@@ -156,7 +211,7 @@ def test_ensure_schema_works_once_per_engine(tmp_path: Path, engines: list[Engin
     url = f"sqlite:///{tmp_path / 'leads.db'}"
     engine = create_database_engine(url)
     engines.append(engine)
-    submit_lead(engine, make_draft(), ["webhook"])
+    queue_lead(engine, make_draft(), ["webhook"])
     connections: list[object] = []
     event.listen(engine, "engine_connect", lambda *args: connections.append(args))
 
@@ -249,7 +304,7 @@ def test_a_database_made_before_migrations_is_adopted(url: str, engines: list[En
     old = open_engine(url)
     engines.append(old)
     create_all_the_old_way(old)
-    lead = submit_lead(old, make_draft(), ["webhook"])
+    reference = store_an_old_lead(old)
     assert VERSION_TABLE not in table_names(old)
 
     engine = create_database_engine(url)
@@ -258,7 +313,11 @@ def test_a_database_made_before_migrations_is_adopted(url: str, engines: list[En
     assert revisions(engine) == heads()
     assert differences(engine) == []
     with engine.connect() as connection:
-        assert connection.execute(select(leads.c.reference)).scalars().all() == [lead.reference]
+        [(stored, dispatched_at)] = connection.execute(
+            select(leads.c.reference, leads.c.dispatched_at)).all()
+    # It has its outbox row already: dispatched when it was stored, never again.
+    assert (stored, dispatched_at) == (reference, CREATED)
+    assert dispatch_new_leads(engine, ["webhook", "email"]) == []
 
 
 def test_a_database_with_only_some_tables_gets_the_others(tmp_path: Path) -> None:
@@ -266,8 +325,8 @@ def test_a_database_with_only_some_tables_gets_the_others(tmp_path: Path) -> Non
     used WhatsApp or live chat had the leads tables only."""
     url = f"sqlite:///{tmp_path / 'leads.db'}"
     old = create_engine(url, future=True)
-    create_all_the_old_way(old, leads_metadata)
-    submit_lead(old, make_draft(), ["webhook"])
+    create_all_the_old_way(old, "leads", "outbox")
+    store_an_old_lead(old)
     old.dispose()
 
     engine = create_database_engine(url)
@@ -299,8 +358,8 @@ COPY_LEADS = '''"""Add a column the SQLite way: leads is copied, the copy rename
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002"
-down_revision = "0001"
+revision = "copy"
+down_revision = "{head}"
 
 
 def upgrade() -> None:
@@ -315,10 +374,11 @@ def test_a_migration_that_copies_a_table_keeps_the_rows_referring_to_it(
     """Dropping the original ``leads`` must not cascade to its outbox rows."""
     migrations = tmp_path / "migrations"
     shutil.copytree(schema.MIGRATIONS, migrations, ignore=shutil.ignore_patterns("__pycache__"))
-    (migrations / "versions" / "v0002_copy_leads.py").write_text(COPY_LEADS)
+    head = script_directory().get_current_head()
+    (migrations / "versions" / "v9999_copy_leads.py").write_text(COPY_LEADS.format(head=head))
     url = f"sqlite:///{tmp_path / 'leads.db'}"
     engine = create_database_engine(url)
-    submit_lead(engine, make_draft(), ["webhook", "email"])
+    queue_lead(engine, make_draft(), ["webhook", "email"])
     engine.dispose()
 
     monkeypatch.setattr(schema, "MIGRATIONS", migrations)
@@ -330,7 +390,7 @@ def test_a_migration_that_copies_a_table_keeps_the_rows_referring_to_it(
 
     with engine.connect() as connection:
         assert connection.execute(select(func.count()).select_from(outbox)).scalar_one() == 2
-        assert current_revisions(connection) == ("0002",)
+        assert current_revisions(connection) == ("copy",)
     assert "source" in {column["name"] for column in inspect(engine).get_columns("leads")}
     engine.dispose()
 
@@ -342,4 +402,5 @@ def test_alembic_needs_no_ini_file_and_no_working_directory(
     config = alembic_config()
     assert config.config_file_name is None
     assert Path(str(config.get_main_option("script_location"))).is_absolute()
-    assert script_directory().get_heads() == ["0001"]
+    # One line of history: every migration follows the one before.
+    assert len(script_directory().get_heads()) == 1

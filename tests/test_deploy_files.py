@@ -51,6 +51,11 @@ SERVICES = {
 # secret, so it gets neither (the console, which does, is a service of its own).
 SITE = "web"
 CONSOLE = "console"
+HANDOFF_VARIABLES = frozenset({
+    "CYBERBOT_WEBHOOK_URL", "CYBERBOT_WEBHOOK_SECRET", "CYBERBOT_SMTP_HOST",
+    "CYBERBOT_SMTP_PORT", "CYBERBOT_SMTP_USER", "CYBERBOT_SMTP_PASSWORD",
+    "CYBERBOT_SMTP_STARTTLS", "CYBERBOT_SMTP_FROM", "CYBERBOT_SMTP_TO",
+})
 VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)")
 
 
@@ -361,6 +366,15 @@ def test_secrets_only_where_they_are_needed() -> None:
     holders = {name for name, service in app_services().items()
                if "CYBERBOT_SESSION_SECRET" in service.get("environment", {})}
     assert holders == {"rasa-1", "rasa-2"}
+    # Where leads go, and its secrets: the outbox worker only (the action servers store
+    # leads, the worker dispatches and delivers them).
+    for variable in HANDOFF_VARIABLES:
+        holders = {name for name, service in app_services().items()
+                   if variable in service.get("environment", {})}
+        assert holders == {"worker"}, variable
+    helm = {entry["name"] for entry in actions_values()["extraEnv"]}
+    assert not helm & HANDOFF_VARIABLES
+    assert "CYBERBOT_PRIVACY_URL" in helm  # the consent question links to it
 
 
 def test_the_console_is_its_own_service_with_what_live_chat_needs() -> None:

@@ -26,10 +26,10 @@ from cyberbot.console.reviews import save_review
 from cyberbot.db.engine import create_database_engine
 from cyberbot.db.rasa_tables import events, open_tracker_engine, tracker_database_url
 from cyberbot.leads.models import leads, outbox
-from cyberbot.leads.store import StoredLead, submit_lead
+from cyberbot.leads.store import StoredLead
 from cyberbot.privacy.forget import ForgetReport, forget, mask_identifier
 from cyberbot.tracker_events import load_events
-from tests.leads_support import make_draft
+from tests.leads_support import make_draft, queue_lead
 
 REPO = Path(__file__).resolve().parents[1]
 DOMAIN = Domain.from_dict(
@@ -98,8 +98,8 @@ def world(tmp_path: Path) -> Iterator[World]:
         tracker_engine=create_engine(f"sqlite:///{tracker_path}", future=True),
         tracker_store=store,
         tracker_path=tracker_path,
-        jan=submit_lead(leads_engine, make_draft(contact_email="Jan@Pixelwerk.nl"), both),
-        piet=submit_lead(
+        jan=queue_lead(leads_engine, make_draft(contact_email="Jan@Pixelwerk.nl"), both),
+        piet=queue_lead(
             leads_engine,
             make_draft(
                 kind="callback",
@@ -110,7 +110,7 @@ def world(tmp_path: Path) -> Iterator[World]:
             ),
             ["webhook"],
         ),
-        marjan=submit_lead(
+        marjan=queue_lead(
             leads_engine,
             make_draft(
                 conversation_id="conv-marjan",
@@ -326,7 +326,7 @@ def test_forgetting_a_phone_number_finds_its_leads_and_its_whatsapp_conversation
     world: World, typed: str
 ) -> None:
     asyncio.run(save_conversation(world.tracker_store, "31687654321", ["Bel me terug"]))
-    called = submit_lead(world.leads_engine, make_draft(
+    called = queue_lead(world.leads_engine, make_draft(
         kind="callback", conversation_id="web-" + "a" * 32, contact_name="Els",
         contact_email=None, contact_phone="+31687654321"), ["webhook"])
     report = forget(typed, world.leads_engine, world.tracker_engine)

@@ -588,6 +588,25 @@ def test_submitting_a_quote_stores_the_lead_and_gives_a_reference(leads_db: str)
     assert lead["recommendation"] == ["hiscox", "aig", "chubb"]
 
 
+def test_the_action_server_stores_a_lead_without_knowing_where_leads_go(
+    leads_db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Destinations and their secrets are the outbox worker's: even a hand-off
+    configuration the worker would refuse (a webhook without its secret) does not stop
+    the action server, which only stores the lead for the worker to dispatch."""
+    from cyberbot.db.engine import get_engine
+    from cyberbot.leads.store import list_leads
+
+    monkeypatch.setenv("CYBERBOT_WEBHOOK_URL", "https://crm.example.nl/hook")
+    monkeypatch.delenv("CYBERBOT_WEBHOOK_SECRET", raising=False)
+    slots = {**CONSENTED_TO_CALLBACK, "contact_name": "Fatima",
+             "callback_contact": "+32470123456", "callback_moment": "morgenochtend"}
+    events, _ = run(ActionSubmitCallback(), make_tracker("", slots=slots, form=None))
+    [lead] = list_leads(get_engine(leads_db))
+    assert lead["reference"] == slot_events(events)["callback_reference"]
+    assert lead["delivery"] == "pending"  # until the worker dispatches it
+
+
 def test_without_consent_nothing_is_stored(leads_db: str) -> None:
     from cyberbot.db.engine import get_engine
     from cyberbot.leads.store import list_leads

@@ -23,9 +23,9 @@ from cyberbot.db.engine import create_database_engine, database_url, get_engine
 from cyberbot.leads.export import leads_csv
 from cyberbot.leads.models import leads, outbox
 from cyberbot.leads.outbox import DeliveryReport, deliver_due
-from cyberbot.leads.store import LeadDraft, StoredLead, list_leads, submit_lead
+from cyberbot.leads.store import LeadDraft, StoredLead, list_leads
 from cyberbot.privacy.forget import forget
-from tests.leads_support import PROFILE, make_draft, webhook_receiver
+from tests.leads_support import PROFILE, make_draft, queue_lead, webhook_receiver
 from tests.postgres_support import fresh_postgres_database
 
 
@@ -48,7 +48,7 @@ def submit_concurrently(engine: Engine, draft: LeadDraft, times: int) -> list[St
 
     def submit() -> None:
         start.wait()
-        results.append(submit_lead(engine, draft, ["webhook"]))
+        results.append(queue_lead(engine, draft, ["webhook"]))
 
     threads = [threading.Thread(target=submit) for _ in range(times)]
     for thread in threads:
@@ -61,7 +61,7 @@ def submit_concurrently(engine: Engine, draft: LeadDraft, times: int) -> list[St
 def test_references_have_the_year_and_a_padded_unique_number(engine: Engine) -> None:
     now = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
     stored = [
-        submit_lead(engine, make_draft(conversation_id=f"conv-{n}"), [], now=now) for n in range(3)
+        queue_lead(engine, make_draft(conversation_id=f"conv-{n}"), [], now=now) for n in range(3)
     ]
     assert [lead.reference for lead in stored] == [
         "CV-2026-000001",
@@ -81,7 +81,7 @@ def test_every_field_round_trips(engine: Engine) -> None:
              "excluded": [], "caveats": []}
     draft = make_draft(kind="callback", callback_moment="morgen na 14 uur", company_name=None,
                        advice_basis=basis)
-    stored = submit_lead(engine, draft, ["webhook", "email"], now=amsterdam_noon)
+    stored = queue_lead(engine, draft, ["webhook", "email"], now=amsterdam_noon)
     assert stored.created_at == amsterdam_noon
     [lead] = list_leads(engine)
     assert lead == {
@@ -112,15 +112,15 @@ def test_every_field_round_trips(engine: Engine) -> None:
 
 
 def test_a_lead_without_destinations_has_no_delivery(engine: Engine) -> None:
-    submit_lead(engine, make_draft(), [])
+    queue_lead(engine, make_draft(), [])
     assert list_leads(engine)[0]["delivery"] == "none"
     assert count(engine, outbox) == 0
 
 
 def test_a_repeated_submission_returns_the_first_lead(engine: Engine) -> None:
     now = datetime.now(timezone.utc)
-    first = submit_lead(engine, make_draft(), ["webhook"], now=now)
-    again = submit_lead(engine, make_draft(), ["webhook"], now=now + timedelta(minutes=9))
+    first = queue_lead(engine, make_draft(), ["webhook"], now=now)
+    again = queue_lead(engine, make_draft(), ["webhook"], now=now + timedelta(minutes=9))
     assert again == first
     assert (count(engine, leads), count(engine, outbox)) == (1, 1)
 
@@ -133,8 +133,8 @@ def test_a_repeated_submission_returns_the_first_lead(engine: Engine) -> None:
         {"conversation_id": "conv-other"},
     ]
     for changes in variations:
-        assert submit_lead(engine, make_draft(**changes), ["webhook"], now=now).id != first.id
-    later = submit_lead(engine, make_draft(), ["webhook"], now=now + timedelta(minutes=11))
+        assert queue_lead(engine, make_draft(**changes), ["webhook"], now=now).id != first.id
+    later = queue_lead(engine, make_draft(), ["webhook"], now=now + timedelta(minutes=11))
     assert later.id != first.id
     assert count(engine, leads) == 2 + len(variations)
 
@@ -164,10 +164,11 @@ def test_invalid_drafts_are_refused_without_echoing_the_value(
     assert "0612345678" not in str(error.value)
 
 
-def test_unknown_destinations_are_refused(engine: Engine) -> None:
+def test_unknown_destinations_are_refused_and_the_lead_waits(engine: Engine) -> None:
     with pytest.raises(ValueError, match="fax"):
-        submit_lead(engine, make_draft(), ["webhook", "fax"])
-    assert count(engine, leads) == 0
+        queue_lead(engine, make_draft(), ["webhook", "fax"])
+    assert count(engine, leads) == 1 and count(engine, outbox) == 0
+    assert list_leads(engine)[0]["delivery"] == "pending"
 
 
 def test_database_url_defaults_to_var_under_the_working_directory(
@@ -200,8 +201,8 @@ def cli_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Engine:
 def test_json_export_lists_every_lead(
     cli_database: Engine, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    first = submit_lead(cli_database, make_draft(), ["webhook"])
-    second = submit_lead(cli_database, make_draft(conversation_id="conv-2", kind="callback"), [])
+    first = queue_lead(cli_database, make_draft(), ["webhook"])
+    second = queue_lead(cli_database, make_draft(conversation_id="conv-2", kind="callback"), [])
     assert cli.main(["leads", "export", "--format", "json"]) == 0
     exported = json.loads(capsys.readouterr().out)
     assert exported == list_leads(cli_database)
@@ -212,7 +213,7 @@ def test_json_export_lists_every_lead(
 def test_csv_export_flattens_the_profile(
     cli_database: Engine, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    stored = submit_lead(
+    stored = queue_lead(
         cli_database,
         make_draft(company_name='=HYPERLINK("http://x")', profile={**PROFILE, "extra": "x"}),
         [],
@@ -254,7 +255,7 @@ def test_csv_export_flattens_the_profile(
 def test_no_csv_cell_starts_a_formula_whichever_separator_a_spreadsheet_uses(
     cli_database: Engine, typed: str
 ) -> None:
-    submit_lead(cli_database, make_draft(company_name=typed, callback_moment=typed), [])
+    queue_lead(cli_database, make_draft(company_name=typed, callback_moment=typed), [])
     exported = leads_csv(list_leads(cli_database))
     assert exported.splitlines()[1].startswith('"')  # every field is quoted
     for separator in (",", ";", "\t"):
@@ -282,9 +283,9 @@ def test_postgresql_stores_delivers_and_forgets(postgres_url: str) -> None:
     engine = create_database_engine(postgres_url)
     try:
         now = datetime.now(timezone.utc)
-        first = submit_lead(engine, make_draft(), ["webhook"], now=now)
+        first = queue_lead(engine, make_draft(), ["webhook"], now=now)
         assert first.reference == f"CV-{now.year}-000001"
-        assert submit_lead(engine, make_draft(), ["webhook"]) == first
+        assert queue_lead(engine, make_draft(), ["webhook"]) == first
         assert len({lead.id for lead in submit_concurrently(engine, make_draft(), 4)}) == 1
         racing = submit_concurrently(engine, make_draft(conversation_id="conv-race"), 4)
         assert len({lead.reference for lead in racing}) == 1

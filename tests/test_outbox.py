@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
-from sqlalchemy import create_engine, select, update
+from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 
 from cyberbot.db.engine import create_database_engine
@@ -38,13 +38,12 @@ from cyberbot.leads.outbox import (
     DeliveryReport,
     backoff_seconds,
     deliver_due,
-    kick,
     retry_failed,
     run_worker,
     status_counts,
 )
 from cyberbot.leads.store import list_leads, submit_lead
-from tests.leads_support import SECRET, free_port, make_draft, webhook_receiver
+from tests.leads_support import SECRET, free_port, make_draft, queue_lead, webhook_receiver
 
 HOUR = timedelta(hours=1)
 PERSONAL_DATA = ("Jan de Vries", "jan@pixelwerk.nl", "+31612345678")
@@ -71,10 +70,24 @@ def later(hours: int) -> datetime:
 
 
 @pytest.mark.asyncio
+async def test_a_round_dispatches_what_the_action_server_stored_and_delivers_it(
+    engine: Engine,
+) -> None:
+    with webhook_receiver() as receiver:
+        stored = submit_lead(engine, make_draft())
+        assert outbox_rows(engine) == []
+        assert await deliver_due(engine, receiver.config()) == DeliveryReport(delivered=1)
+        [request] = receiver.requests
+    lead = json.loads(request.body)["lead"]
+    assert lead["reference"] == stored.reference
+    assert "dispatched_at" not in lead  # the worker's bookkeeping is not the lead's
+
+
+@pytest.mark.asyncio
 async def test_receiver_down_then_up_gets_the_lead_exactly_once(engine: Engine) -> None:
     with webhook_receiver(listening=False) as receiver:
         config = receiver.config()
-        submit_lead(engine, make_draft(), config.destinations)
+        queue_lead(engine, make_draft(), config.destinations)
 
         assert await deliver_due(engine, config) == DeliveryReport(retried=1)
         [row] = outbox_rows(engine)
@@ -108,7 +121,7 @@ async def test_receiver_down_then_up_gets_the_lead_exactly_once(engine: Engine) 
 async def test_slow_receiver_is_retried_and_processes_the_lead_once(engine: Engine) -> None:
     with webhook_receiver() as receiver:
         config = receiver.config(timeout=0.3)
-        submit_lead(engine, make_draft(), config.destinations)
+        queue_lead(engine, make_draft(), config.destinations)
         receiver.mode, receiver.slow_seconds = "slow", 1.0
 
         assert await deliver_due(engine, config) == DeliveryReport(retried=1)
@@ -128,7 +141,7 @@ async def test_slow_receiver_is_retried_and_processes_the_lead_once(engine: Engi
 async def test_requests_are_signed_and_tampering_is_detected(engine: Engine) -> None:
     with webhook_receiver() as receiver:
         config = receiver.config()
-        stored = submit_lead(engine, make_draft(), config.destinations)
+        stored = queue_lead(engine, make_draft(), config.destinations)
         await deliver_due(engine, config)
     [request] = receiver.requests
     assert receiver.bad_signatures == 0
@@ -171,7 +184,7 @@ async def test_two_workers_deliver_every_row_once(tmp_path: Path) -> None:
             receiver.mode, receiver.slow_seconds = "slow", 0.05  # claims overlap in time
             config = receiver.config()
             for number in range(12):
-                submit_lead(first, make_draft(conversation_id=f"conv-{number}"), ["webhook"])
+                queue_lead(first, make_draft(conversation_id=f"conv-{number}"), ["webhook"])
             reports = await asyncio.gather(
                 deliver_due(first, config, worker_id="worker-a"),
                 deliver_due(second, config, worker_id="worker-b"),
@@ -192,7 +205,7 @@ async def test_a_restarted_worker_delivers_what_was_left_pending(tmp_path: Path)
     before = create_database_engine(url)
     with webhook_receiver() as receiver:
         config = receiver.config()
-        submit_lead(before, make_draft(), config.destinations)
+        queue_lead(before, make_draft(), config.destinations)
         before.dispose()  # the process stops before any delivery
 
         after = create_database_engine(url)
@@ -215,7 +228,7 @@ async def test_a_row_leased_by_a_crashed_worker_is_delivered_after_the_lease(
 ) -> None:
     with webhook_receiver() as receiver:
         config = receiver.config()
-        submit_lead(engine, make_draft(), config.destinations)
+        queue_lead(engine, make_draft(), config.destinations)
         now = datetime.now(timezone.utc)
         with engine.begin() as connection:
             connection.execute(
@@ -236,7 +249,7 @@ async def test_after_max_attempts_a_row_fails_and_retry_failed_delivers_it(
     with webhook_receiver() as receiver:
         receiver.mode = "503"
         config = receiver.config(max_attempts=3)
-        stored = submit_lead(engine, make_draft(), config.destinations)
+        stored = queue_lead(engine, make_draft(), config.destinations)
         reports = [await deliver_due(engine, config, now=later(hour)) for hour in range(4)]
         assert reports == [
             DeliveryReport(retried=1),
@@ -262,7 +275,7 @@ async def test_after_max_attempts_a_row_fails_and_retry_failed_delivers_it(
 
 @pytest.mark.asyncio
 async def test_a_destination_no_longer_configured_is_retried_not_lost(engine: Engine) -> None:
-    submit_lead(engine, make_draft(), ["email"])
+    queue_lead(engine, make_draft(), ["email"])
     assert await deliver_due(engine, HandoffConfig()) == DeliveryReport(retried=1)
     assert outbox_rows(engine)[0]["last_error"] == "email not configured"
 
@@ -285,14 +298,6 @@ async def test_the_worker_survives_a_failing_round(
     monkeypatch.setattr(outbox_module, "deliver_due", flaky)
     await asyncio.wait_for(run_worker(engine, HandoffConfig(poll_seconds=0.01), stop), 5)
     assert len(rounds) == 3 and len(set(rounds)) == 1
-
-
-@pytest.mark.asyncio
-async def test_kick_never_raises(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    without_tables = create_engine(f"sqlite:///{tmp_path / 'empty.db'}", future=True)
-    await kick(without_tables, HandoffConfig())
-    assert "worker will retry" in caplog.text
-    without_tables.dispose()
 
 
 def test_backoff_doubles_from_five_seconds_up_to_fifteen_minutes() -> None:
@@ -359,7 +364,7 @@ def email_config(port: int, **changes: Any) -> HandoffConfig:
 async def test_advisors_get_one_dutch_email_per_lead(engine: Engine) -> None:
     with smtp_server() as (collector, port):
         config = email_config(port)
-        stored = submit_lead(engine, make_draft(), config.destinations)
+        stored = queue_lead(engine, make_draft(), config.destinations)
         assert await deliver_due(engine, config) == DeliveryReport(delivered=1)
         assert await deliver_due(engine, config, now=later(1)) == DeliveryReport()
     [message] = collector.messages
@@ -397,7 +402,7 @@ async def test_a_callback_email_logs_in_and_names_the_moment(engine: Engine) -> 
         draft = make_draft(
             kind="callback", contact_email=None, callback_moment="morgenochtend na 9 uur"
         )
-        stored = submit_lead(engine, draft, config.destinations)
+        stored = queue_lead(engine, draft, config.destinations)
         assert await deliver_due(engine, config) == DeliveryReport(delivered=1)
     assert collector.logins == [(b"cyberbot", b"mail-password")]
     [message] = collector.messages
@@ -410,7 +415,7 @@ async def test_a_callback_email_logs_in_and_names_the_moment(engine: Engine) -> 
 @pytest.mark.asyncio
 async def test_an_unreachable_mail_server_is_retried(engine: Engine) -> None:
     config = email_config(free_port())
-    submit_lead(engine, make_draft(), config.destinations)
+    queue_lead(engine, make_draft(), config.destinations)
     assert await deliver_due(engine, config) == DeliveryReport(retried=1)
     assert outbox_rows(engine)[0]["last_error"] == "connection refused"
 

@@ -111,7 +111,8 @@ def lead_detail(
             record(connection, actor, "view_lead", target=reference)
     lead = dict(row) if reveal else _masked(row, set())
     lead["deliveries"] = [dict(delivery) for delivery in deliveries]
-    lead["delivery"] = delivery_summary({d["status"] for d in deliveries})
+    lead["delivery"] = delivery_summary({d["status"] for d in deliveries},
+                                        dispatched=row["dispatched_at"] is not None)
     lead["revealed"] = reveal
     return lead
 
@@ -173,5 +174,5 @@ def _masked(row: Mapping[str, Any], statuses: set[str]) -> dict[str, Any]:
         "profile": row["profile"],
         "recommendation": row["recommendation"],
         "status": row["status"],
-        "delivery": delivery_summary(statuses),
+        "delivery": delivery_summary(statuses, dispatched=row["dispatched_at"] is not None),
     }

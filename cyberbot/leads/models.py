@@ -82,6 +82,9 @@ leads = Table(
     # and why, and the caveats. The answers themselves are in ``profile``.
     Column("advice_basis", JSON),
     Column("status", String(32), nullable=False, default="nieuw", server_default="nieuw"),
+    # When the outbox worker gave the lead its deliveries (cyberbot/leads/dispatch.py);
+    # empty until then. The action server only stores the lead.
+    Column("dispatched_at", UTCDateTime, index=True),
 )
 
 outbox = Table(

@@ -2,8 +2,11 @@
 
 How a lead is delivered once:
 
-1. ``submit_lead`` commits the lead and one pending row per destination together, so a
-   lead the chat has confirmed cannot get lost.
+1. ``submit_lead`` commits the lead, so a lead the chat has confirmed cannot get lost.
+   The worker's round first dispatches the leads stored since: one pending row per
+   destination of the worker's own configuration, in one transaction with marking the
+   lead dispatched (cyberbot/leads/dispatch.py). Only the worker knows the destinations
+   and their secrets; the action server stores leads and delivers nothing.
 2. A worker claims a due row with a conditional UPDATE that sets a lease (``lease_until``,
    ``lease_owner``) only if the row is still pending, due and not leased. Only the worker
    whose UPDATE changed the row delivers it; this holds across tasks, processes and
@@ -36,6 +39,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.engine import Engine
 
 from cyberbot.leads.delivery import Delivery, DeliveryResult, deliver
+from cyberbot.leads.dispatch import dispatch_new_leads
 from cyberbot.leads.handoff_config import HandoffConfig
 from cyberbot.leads.models import OUTBOX_STATUSES, leads, outbox
 from cyberbot.leads.store import lead_record
@@ -77,13 +81,15 @@ async def deliver_due(
     now: datetime | None = None,
     worker_id: str | None = None,
 ) -> DeliveryReport:
-    """Claim and deliver every due outbox row (up to BATCH_SIZE) once.
+    """Dispatch the leads stored since the last round, then claim and deliver every due
+    outbox row (up to BATCH_SIZE) once.
 
     ``now`` fixes the clock (tests); database work runs in threads so that a busy
-    database never blocks the event loop of the action server.
+    database never blocks the worker's event loop.
     """
     clock: Callable[[], datetime] = (lambda: now) if now is not None else _utcnow
     worker = worker_id or f"round-{uuid4().hex[:12]}"
+    await asyncio.to_thread(dispatch_new_leads, engine, config.destinations, clock())
     due = await asyncio.to_thread(_due_ids, engine, clock())
     slots = asyncio.Semaphore(PARALLEL_DELIVERIES)
 
@@ -120,17 +126,6 @@ async def run_worker(engine: Engine, config: HandoffConfig, stop: asyncio.Event)
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=config.poll_seconds)
     logger.info("Outbox worker %s stopped", worker_id)
-
-
-async def kick(engine: Engine, config: HandoffConfig) -> None:
-    """Deliver right away what is due, e.g. just after a submission; never raises.
-
-    Whatever fails here is left to the worker's next round.
-    """
-    try:
-        await deliver_due(engine, config)
-    except Exception:
-        logger.exception("Immediate outbox delivery failed; the worker will retry")
 
 
 def retry_failed(engine: Engine) -> int:

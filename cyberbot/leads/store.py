@@ -1,8 +1,9 @@
-"""Storing a lead from the chat together with its hand-off to the advisors, in one transaction.
+"""Storing a lead from the chat, with its reference, in one transaction.
 
-The lead, its reference and one pending outbox row per destination are committed together:
-once ``submit_lead`` returns, the outbox worker will deliver the lead, whatever happens to
-the process. Contact details are never logged; the reference identifies a lead in logs.
+Once ``submit_lead`` returns, the lead is committed, not yet dispatched: the outbox
+worker's next round gives it one pending outbox row per destination it is configured for
+(cyberbot/leads/dispatch.py) and delivers them, whatever happens to the action server.
+Contact details are never logged; the reference identifies a lead in logs.
 """
 
 from __future__ import annotations
@@ -10,16 +11,15 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
-from uuid import uuid4
 
 from sqlalchemy import false, insert, select, text, update
 from sqlalchemy.engine import Connection, Engine
 
-from cyberbot.leads.models import DESTINATIONS, INSURERS, KINDS, leads, outbox
+from cyberbot.leads.models import INSURERS, KINDS, leads, outbox
 
 logger = logging.getLogger(__name__)
 
@@ -73,20 +73,13 @@ def make_reference(created_at: datetime, lead_id: int) -> str:
     return f"CV-{created_at.astimezone(timezone.utc).year}-{lead_id:06d}"
 
 
-def submit_lead(
-    engine: Engine,
-    draft: LeadDraft,
-    destinations: Sequence[str],
-    now: datetime | None = None,
-) -> StoredLead:
-    """Store ``draft`` with one pending outbox row per destination, or return its twin.
+def submit_lead(engine: Engine, draft: LeadDraft, now: datetime | None = None) -> StoredLead:
+    """Store ``draft``, or return its twin; the outbox worker gives it its deliveries
+    (cyberbot/leads/dispatch.py), so the action server needs no destination or secret.
 
     The same conversation submitting the same kind with identical contact details within
     DUPLICATE_WINDOW returns the lead stored the first time: Rasa may retry an action.
     """
-    unknown = set(destinations) - set(DESTINATIONS)
-    if unknown:
-        raise ValueError(f"unknown destinations: {', '.join(sorted(unknown))}")
     now = now or datetime.now(timezone.utc)
     with engine.begin() as connection:
         _lock_submissions(connection, draft.conversation_id)
@@ -114,28 +107,7 @@ def submit_lead(
         lead_id = int(result.inserted_primary_key[0])
         reference = make_reference(now, lead_id)
         connection.execute(update(leads).where(leads.c.id == lead_id).values(reference=reference))
-        outbox_ids = {destination: str(uuid4()) for destination in dict.fromkeys(destinations)}
-        if outbox_ids:
-            connection.execute(
-                insert(outbox),
-                [
-                    {
-                        "id": outbox_id,
-                        "lead_id": lead_id,
-                        "destination": destination,
-                        "status": "pending",
-                        "attempts": 0,
-                        "next_attempt_at": now,
-                        "created_at": now,
-                    }
-                    for destination, outbox_id in outbox_ids.items()
-                ],
-            )
-    logger.info(
-        "Lead %s stored; outbox %s",
-        reference,
-        ", ".join(f"{d}={i}" for d, i in outbox_ids.items()) or "none (no destination)",
-    )
+    logger.info("Lead %s stored", reference)
     return StoredLead(id=lead_id, reference=reference, created_at=now)
 
 
@@ -145,10 +117,16 @@ def recent_twin(engine: Engine, draft: LeadDraft, now: datetime | None = None) -
         return _recent_twin(connection, draft, now or datetime.now(timezone.utc))
 
 
+# The outbox worker's bookkeeping, not part of the lead (exports, webhook payloads).
+_BOOKKEEPING = frozenset({"dispatched_at"})
+
+
 def lead_record(row: Mapping[str, Any]) -> dict[str, Any]:
     """Every field of a ``leads`` row, with datetimes in ISO 8601, ready for JSON."""
     record: dict[str, Any] = {}
     for column in leads.columns:
+        if column.name in _BOOKKEEPING:
+            continue
         value = row[column.name]
         record[column.name] = value.isoformat() if isinstance(value, datetime) else value
     return record
@@ -162,13 +140,17 @@ def list_leads(engine: Engine) -> list[dict[str, Any]]:
         for lead_id, status in connection.execute(select(outbox.c.lead_id, outbox.c.status)):
             statuses.setdefault(lead_id, set()).add(status)
     return [
-        {**lead_record(row), "delivery": delivery_summary(statuses.get(row["id"], set()))}
+        {**lead_record(row), "delivery": delivery_summary(
+            statuses.get(row["id"], set()), dispatched=row["dispatched_at"] is not None)}
         for row in rows
     ]
 
 
-def delivery_summary(statuses: set[str]) -> str:
-    """One word for a lead's outbox rows: the worst state wins."""
+def delivery_summary(statuses: set[str], dispatched: bool = True) -> str:
+    """One word for a lead's outbox rows: the worst state wins. A lead the outbox worker
+    has not dispatched yet is pending too."""
+    if not dispatched:
+        return "pending"
     for state in ("failed", "pending", "delivered"):
         if state in statuses:
             return state

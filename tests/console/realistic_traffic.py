@@ -22,9 +22,8 @@ from cyberbot.console.dashboard_texts import load_dashboard_texts
 from cyberbot.console.indexer import sync_conversations
 from cyberbot.console.labels import load_labels
 from cyberbot.leads.models import outbox
-from cyberbot.leads.store import submit_lead
 from tests.console.tracker_fixtures import ConversationBuilder, with_model, write_events
-from tests.leads_support import make_draft
+from tests.leads_support import make_draft, queue_lead
 
 ROOT = Path(__file__).resolve().parents[2]
 ZONE = ZoneInfo("Europe/Amsterdam")
@@ -79,7 +78,7 @@ def write_traffic(
             written += 1
     sync_conversations(tracker, console)
     for conversation_id, kind in leads:
-        stored = submit_lead(console, make_draft(kind=kind, conversation_id=conversation_id,
+        stored = queue_lead(console, make_draft(kind=kind, conversation_id=conversation_id,
                                                  contact_email=f"{conversation_id}@example.nl"),
                              ["webhook"])
         if generator.random() < 0.9:

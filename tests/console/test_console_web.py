@@ -11,7 +11,6 @@ import pytest
 from sqlalchemy import select
 
 from cyberbot.console.models import audit_log, corrections
-from cyberbot.leads.store import submit_lead
 from tests.console import tracker_fixtures as recorded
 from tests.console.console_client import (
     PASSWORD,
@@ -20,7 +19,7 @@ from tests.console.console_client import (
     make_console,
     set_cookie_header,
 )
-from tests.leads_support import make_draft
+from tests.leads_support import make_draft, queue_lead
 
 pytestmark = pytest.mark.usefixtures("cheap_hashing")
 
@@ -457,7 +456,7 @@ def test_a_forged_cursor_gets_a_clear_answer(console: Console) -> None:
 
 
 def store_lead(console: Console, **changes: Any) -> str:
-    return submit_lead(console.engine, make_draft(**changes), ["webhook"]).reference
+    return queue_lead(console.engine, make_draft(**changes), ["webhook"]).reference
 
 
 def test_lead_list_masks_contact_details_and_detail_is_audited(console: Console) -> None:

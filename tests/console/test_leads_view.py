@@ -17,8 +17,7 @@ from cyberbot.console.leads_view import (
     set_lead_status,
 )
 from cyberbot.leads.models import leads
-from cyberbot.leads.store import submit_lead
-from tests.leads_support import make_draft
+from tests.leads_support import make_draft, queue_lead
 
 
 @pytest.mark.parametrize(
@@ -40,7 +39,7 @@ def test_mask_phone(phone: str | None, masked: str) -> None:
 
 def store(engine: Engine, count: int, **changes: object) -> list[str]:
     return [
-        submit_lead(engine, make_draft(conversation_id=f"conv-{n}", **changes), ["webhook"])
+        queue_lead(engine, make_draft(conversation_id=f"conv-{n}", **changes), ["webhook"])
         .reference
         for n in range(count)
     ]

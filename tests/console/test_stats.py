@@ -17,7 +17,6 @@ from cyberbot.console.dashboard_texts import load_dashboard_texts
 from cyberbot.console.indexer import sync_conversations
 from cyberbot.console.stats import Stats, StatsFilter, api_body, compute_stats, stats_csv
 from cyberbot.leads.models import outbox
-from cyberbot.leads.store import submit_lead
 from tests.console.tracker_fixtures import (
     DEFAULT_START,
     KINDS,
@@ -25,7 +24,7 @@ from tests.console.tracker_fixtures import (
     with_model,
     write_events,
 )
-from tests.leads_support import make_draft
+from tests.leads_support import make_draft, queue_lead
 
 ROOT = Path(__file__).resolve().parents[2]
 TEXTS = load_dashboard_texts(ROOT)
@@ -73,8 +72,8 @@ def record_all(tracker: Engine, console: Engine, day_offset: int = 0) -> None:
         model = NEW_MODEL if kind in NEW_MODEL_KINDS else OLD_MODEL
         write_events(tracker, f"conv-{kind}", with_model(events, model))
     sync_conversations(tracker, console, now=NOW)
-    quote = submit_lead(console, make_draft(conversation_id="conv-quote"), ["webhook"])
-    submit_lead(console, make_draft(kind="callback", conversation_id="conv-callback",
+    quote = queue_lead(console, make_draft(conversation_id="conv-quote"), ["webhook"])
+    queue_lead(console, make_draft(kind="callback", conversation_id="conv-callback",
                                     contact_email="piet@bakker.nl"), ["webhook"])
     with console.begin() as connection:
         connection.execute(update(outbox).where(outbox.c.lead_id == quote.id)
