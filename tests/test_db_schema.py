@@ -8,7 +8,6 @@ import shutil
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
@@ -251,13 +250,15 @@ def test_threads_with_engines_of_their_own_migrate_once(
     assert differences(engines[0]) == []
 
 
-# Each process waits for the same moment, then migrates: replicas starting at once.
+# Each process says it is ready, then waits for the word to migrate: replicas starting at
+# once, whatever their import takes.
 REPLICA = """
-import sys, time
+import sys
 from cyberbot.db.engine import open_engine
 from cyberbot.db.schema import ensure_schema
 engine = open_engine(sys.argv[1])
-time.sleep(max(0.0, float(sys.argv[2]) - time.time()))
+print("ready", flush=True)
+sys.stdin.readline()
 ensure_schema(engine)
 """
 
@@ -265,12 +266,18 @@ ensure_schema(engine)
 def test_replicas_starting_at_once_migrate_once(url: str, engines: list[Engine]) -> None:
     """They wait for each other in the database: PostgreSQL's advisory lock, SQLite's
     write lock."""
-    moment = time.time() + 5  # after every process has imported what it needs
     replicas = [
-        subprocess.Popen([sys.executable, "-c", REPLICA, url, str(moment)], cwd=REPO,
-                         stderr=subprocess.PIPE, text=True)
+        subprocess.Popen([sys.executable, "-c", REPLICA, url], cwd=REPO, stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         for _ in range(3)
     ]
+    for replica in replicas:
+        assert replica.stdout is not None
+        assert replica.stdout.readline() == "ready\n"
+    for replica in replicas:
+        assert replica.stdin is not None
+        replica.stdin.write("go\n")
+        replica.stdin.flush()
     failures = [replica.communicate(timeout=120)[1] for replica in replicas
                 if replica.wait(timeout=120) != 0]
 
