@@ -90,6 +90,10 @@ def outcome(text: str, expected: str, parse: Mapping[str, Any], limits: Threshol
 async def _parse_all(model: Path, texts: Sequence[str]) -> list[dict[str, Any]]:
     from rasa.core.agent import Agent
 
+    from cyberbot.rasa_compat import install
+
+    install()  # loads the model as the Rasa server does (cyberbot/rasa_compat)
+
     agent = Agent.load(str(model))
     return [await agent.parse_message(text) for text in texts]
 

@@ -31,6 +31,10 @@ def evaluate(model: Path, heldout: Path, stories: Path) -> dict[str, Any]:
     """The model's figures; loads Rasa and the model (about a minute for a full model)."""
     from rasa.core.agent import Agent
 
+    from cyberbot.rasa_compat import install
+
+    install()  # loads the model as the Rasa server does (cyberbot/rasa_compat)
+
     agent = Agent.load(str(model))
     metadata = agent.processor.model_metadata if agent.processor else None
     return {

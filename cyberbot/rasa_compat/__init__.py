@@ -14,7 +14,7 @@ import importlib
 import inspect
 from dataclasses import dataclass
 
-from cyberbot.rasa_compat import action_validation
+from cyberbot.rasa_compat import action_validation, model_loading
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,15 @@ RASA_NAMES: tuple[RasaName, ...] = (
              "cyberbot/rasa_compat/action_validation.py",
              "replaced by a validator built once (40 ms of CPU per custom action)",
              ("self", "result")),
+    RasaName("rasa.utils.tensorflow.models", "RasaModel.load",
+             "cyberbot/rasa_compat/model_loading.py",
+             "builds TED's model eagerly before reading its weights (20-25 s of start-up)",
+             ("model_file_name", "model_data_example", "predict_data_example",
+              "finetune_mode")),
+    RasaName("rasa.utils.tensorflow.models", "RasaModel.run_inference",
+             "cyberbot/rasa_compat/model_loading.py",
+             "traces the prediction step once before the server answers",
+             ("self", "model_data")),
     RasaName("rasa.core.tracker_store", "SQLTrackerStore._event_query",
              "cyberbot/tracker_store.py", "reads one session's events in pieces",
              ("self", "session", "sender_id", "fetch_events_from_all_sessions")),
@@ -70,6 +79,7 @@ RASA_NAMES: tuple[RasaName, ...] = (
 def install() -> None:
     """Apply every patch (idempotent)."""
     action_validation.install()
+    model_loading.install()
 
 
 def missing_names(names: tuple[RasaName, ...] = RASA_NAMES) -> list[str]:
