@@ -46,6 +46,7 @@ from tests.harness.cluster import (
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 FULL = {"users": 10, "duration": 60.0, "warmup": 10.0}
 SMOKE = {"users": 2, "duration": 8.0, "warmup": 2.0}
+PROFILES = (report.ONE_REPLICA, report.TWO_REPLICAS, report.REFERENCE)
 
 
 def parse(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -58,8 +59,10 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--warmup", type=float, help="seconds not measured first (10)")
     parser.add_argument("--smoke", action="store_true",
                         help="2 visitors, 8 s; results in results/bench-smoke.json and .md")
-    parser.add_argument("--skip-reference", action="store_true",
-                        help="do not measure the bare `rasa init` reference")
+    parser.add_argument("--profiles", nargs="+", choices=PROFILES, default=list(PROFILES),
+                        metavar="PROFILE",
+                        help=f"measure only these, in this order of {', '.join(PROFILES)} "
+                             "(default: all)")
     return parser.parse_args(argv)
 
 
@@ -176,7 +179,7 @@ def one_replica(workdir: Path, plan: Plan, before_load: Callable[[], object]) ->
         return measure(target, plan, OURS, LONG_CONVERSATION)
 
 
-def two_replicas(workdir: Path, plan: Plan) -> ProfileResult:
+def two_replicas(workdir: Path, plan: Plan, before_load: Callable[[], object]) -> ProfileResult:
     with postgres_database() as database:
         environment = production_environment(database)
         cluster = Cluster(workdir / report.TWO_REPLICAS, rasa_replicas=2, action_replicas=2,
@@ -184,6 +187,7 @@ def two_replicas(workdir: Path, plan: Plan) -> ProfileResult:
         try:
             title = "2 replicas, PostgreSQL + Redis + RabbitMQ"
             with running(cluster, report.TWO_REPLICAS, title) as target:
+                before_load()
                 return measure(target, plan, OURS, None)
         finally:
             delete_queue(environment)
@@ -199,14 +203,26 @@ def bare_rasa(project: ReferenceProject, plan: Plan) -> ProfileResult:
         return measure(target, plan, REFERENCE, REFERENCE_LONG_CONVERSATION)
 
 
-def profiles(workdir: Path, plan: Plan, *, with_reference: bool) -> list[ProfileResult]:
-    if not with_reference:
-        return [one_replica(workdir, plan, lambda: None), two_replicas(workdir, plan)]
+def profiles(workdir: Path, plan: Plan, names: Sequence[str]) -> list[ProfileResult]:
+    """The named profiles, measured one after another in the order of ``PROFILES``."""
+    if report.REFERENCE not in names:
+        return _ours(workdir, plan, names, lambda: None)
     print("Creating and training the reference with `rasa init`, in the background", flush=True)
     with reference.initialising(workdir / report.REFERENCE) as initialisation:
-        # It trains while our first servers start; the first load waits for both.
-        first = one_replica(workdir, plan, initialisation.wait)
-        return [first, two_replicas(workdir, plan), bare_rasa(initialisation.wait(), plan)]
+        # It trains while our first servers start; our loads wait for it to finish.
+        measured = _ours(workdir, plan, names, initialisation.wait)
+        return [*measured, bare_rasa(initialisation.wait(), plan)]
+
+
+def _ours(workdir: Path, plan: Plan, names: Sequence[str],
+          before_load: Callable[[], object]) -> list[ProfileResult]:
+    """Our profiles among ``names``; ``before_load`` is called before each load is sent."""
+    measured = []
+    if report.ONE_REPLICA in names:
+        measured.append(one_replica(workdir, plan, before_load))
+    if report.TWO_REPLICAS in names:
+        measured.append(two_replicas(workdir, plan, before_load))
+    return measured
 
 
 def print_logs(workdir: Path) -> None:
@@ -226,13 +242,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     plan = plan_of(args)
     signal.signal(signal.SIGTERM, terminate)
     stem = "bench-smoke" if args.smoke else "bench"
-    skipped = {}
-    if args.skip_reference:
-        skipped[report.REFERENCE] = "skipped on request (--skip-reference)"
+    skipped = {name: "not asked for (--profiles)" for name in PROFILES
+               if name not in args.profiles}
     with tempfile.TemporaryDirectory(prefix="cyberbot-bench-") as folder:
         workdir = Path(folder)
         try:
-            measured = profiles(workdir, plan, with_reference=not args.skip_reference)
+            measured = profiles(workdir, plan, args.profiles)
         except BaseException:
             print_logs(workdir)
             raise

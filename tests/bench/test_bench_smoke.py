@@ -1,7 +1,11 @@
-"""The benchmark's smoke run (CI): `python -m tests.bench --smoke` for real, with few
-visitors and a short measurement, so that `make bench` keeps working. It checks that
-``results/bench-smoke.json`` has every figure and that no message failed; the figures
-themselves are not judged (the run is too short, and CI machines are busy)."""
+"""The benchmark's smoke run (CI): ``python -m tests.bench --smoke --profiles sqlite-1`` for
+real, with few visitors and a short measurement, so that `make bench` keeps working. It
+checks that ``results/bench-smoke.json`` has every figure and that no message failed; the
+figures themselves are not judged (the run is too short, and CI machines are busy).
+
+Only the one-replica profile runs here: the two-replica cluster is started the same way by
+the scale-out tests (``tests/harness/cluster.py``), and training and serving the bare
+``rasa init`` reference (minutes) is left to ``make bench`` itself."""
 
 from __future__ import annotations
 
@@ -17,7 +21,7 @@ from tests.harness.cluster import ROOT
 
 pytestmark = pytest.mark.e2e
 RESULTS = ROOT / "results" / "bench-smoke.json"
-PROFILES = ["sqlite-1", "postgres-2", "reference"]
+PROFILES = ["sqlite-1"]
 FIGURES = ["messages", "errors", "throughput_msg_s", "throughput_msg_s_per_core", "p50_ms",
            "p95_ms", "p99_ms", "cpu_ms_per_message"]
 LONG_FIGURES = ["turns_1_10_median_ms", "turns_95_105_median_ms", "turn_5_ms", "turn_100_ms",
@@ -28,8 +32,8 @@ LONG_FIGURES = ["turns_1_10_median_ms", "turns_95_105_median_ms", "turn_5_ms", "
 def smoke() -> dict[str, Any]:
     RESULTS.unlink(missing_ok=True)
     started = time.monotonic()
-    run = subprocess.run([sys.executable, "-m", "tests.bench", "--smoke"], cwd=ROOT,
-                         capture_output=True, text=True, timeout=600)
+    run = subprocess.run([sys.executable, "-m", "tests.bench", "--smoke", "--profiles", *PROFILES],
+                         cwd=ROOT, capture_output=True, text=True, timeout=600)
     print(run.stdout[-5000:], run.stderr[-5000:], sep="\n")
     print(f"smoke run: {time.monotonic() - started:.0f} s")
     assert run.returncode == 0
@@ -47,23 +51,20 @@ def test_every_profile_has_every_figure_and_no_failed_message(smoke: dict[str, A
         assert profile["memory_mib"] and all(profile["memory_mib"].values()), name
 
 
-def test_both_our_profiles_ran_all_their_processes(smoke: dict[str, Any]) -> None:
+def test_the_profile_ran_all_its_processes(smoke: dict[str, Any]) -> None:
     assert set(smoke["profiles"]["sqlite-1"]["memory_mib"]) == {"rasa-1", "actions-1", "worker"}
-    assert set(smoke["profiles"]["postgres-2"]["memory_mib"]) == {
-        "rasa-1", "rasa-2", "actions-1", "actions-2", "worker"}
 
 
-def test_long_conversations_and_ratios_to_the_reference_are_reported(
+def test_the_long_conversation_and_what_was_not_measured_are_reported(
     smoke: dict[str, Any]
 ) -> None:
-    for name in ["sqlite-1", "reference"]:
-        long = smoke["profiles"][name]["long_conversation"]
-        assert long["turns"] >= 105 and long["errors"] == 0, long["error_examples"]
-        assert all(long[figure] > 0 for figure in LONG_FIGURES)
-    for name in ["sqlite-1", "postgres-2"]:
-        assert set(smoke["versus_reference"][name]) == {
-            "p50", "throughput_per_core", "cpu_per_message"}
-    assert {goal["goal"] for goal in smoke["goals"]} >= {
-        "throughput of 2 replicas vs 1 (scales: above 1)", "turn 100 vs turn 5 (sqlite-1)"}
+    long = smoke["profiles"]["sqlite-1"]["long_conversation"]
+    assert long["turns"] >= 105 and long["errors"] == 0, long["error_examples"]
+    assert all(long[figure] > 0 for figure in LONG_FIGURES)
+    assert "turn 100 vs turn 5 (sqlite-1)" in {goal["goal"] for goal in smoke["goals"]}
+    assert smoke["skipped"] == {"postgres-2": "not asked for (--profiles)",
+                                "reference": "not asked for (--profiles)"}
     assert smoke["machine"]["cpu_count"] and smoke["machine"]["rasa"]
-    assert (ROOT / "results" / "bench-smoke.md").read_text().startswith("# Load benchmark")
+    markdown = (ROOT / "results" / "bench-smoke.md").read_text()
+    assert markdown.startswith("# Load benchmark")
+    assert "Not measured: reference: not asked for (--profiles)" in markdown
