@@ -119,8 +119,8 @@ test: GATE = 0
 test: train lint browser-deps $(NODE_TOOLS)
 	node --test widget/tests/
 	$(BIN)/rasa data validate --fail-on-warnings
-	$(BIN)/rasa test core --stories tests/test_stories.yml --fail-on-prediction-errors \
-		--out results/test_stories
+	$(BIN)/python -m cyberbot.rasa_compat test core --stories tests/test_stories.yml \
+		--fail-on-prediction-errors --out results/test_stories
 	$(BIN)/python -m pytest --durations=25
 
 eval: train

@@ -83,8 +83,8 @@ def rasa_server_command(port: int = RASA_PORT) -> list[str]:
 
 
 def shell_command() -> list[str]:
-    return [str(Path(sys.executable).with_name("rasa")), "shell", "--model", str(approved_model()),
-            "--endpoints", "endpoints.yml", "--interface", "127.0.0.1"]
+    return [sys.executable, "-m", "cyberbot.rasa_compat", "shell", "--model",
+            str(approved_model()), "--endpoints", "endpoints.yml", "--interface", "127.0.0.1"]
 
 
 def stop_all(processes: list[subprocess.Popen[bytes]]) -> None:

@@ -60,6 +60,7 @@ def test_rasa_and_the_actions_start_through_the_projects_servers() -> None:
     actions = action_server_command(5055)
     assert actions[:3] == [sys.executable, "-m", "cyberbot.servers.action_server"]
     assert "--host" not in actions  # 127.0.0.1 by default
+    assert shell_command()[:3] == [sys.executable, "-m", "cyberbot.rasa_compat"]
     assert shell_command()[shell_command().index("--interface") + 1] == "127.0.0.1"
 
 

@@ -4,6 +4,7 @@ on still exist and are still called, and each patch behaves as the code it repla
 from __future__ import annotations
 
 import asyncio
+import sys
 from dataclasses import dataclass
 from typing import Any
 from unittest.mock import AsyncMock
@@ -28,6 +29,7 @@ from rasa.utils.tensorflow.models import RasaModel
 
 from cyberbot import rasa_compat
 from cyberbot.rasa_compat.action_validation import validate_action_result
+from cyberbot.rasa_compat.model_loading import load_for_prediction
 
 GOOD: list[dict[str, Any]] = [
     {"events": [], "responses": []},
@@ -219,3 +221,20 @@ def test_ted_still_loads_through_the_patched_method_and_traces_no_training_step(
     loaded = trained_ted.load()
     assert calls == [False]
     assert loaded.model is not None and loaded.model.train_function is None
+
+
+@pytest.mark.usefixtures("installed")
+def test_rasas_command_line_runs_with_the_patches_installed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``python -m cyberbot.rasa_compat test core …`` is ``rasa test core …`` with the
+    model loaded as the server loads it."""
+    from cyberbot.rasa_compat import __main__ as command_line
+
+    monkeypatch.setattr(RasaModel, "load", RasaModel.__dict__["load"])
+    seen: list[tuple[list[str], bool]] = []
+    monkeypatch.setattr(command_line, "rasa_main", lambda: seen.append(
+        (list(sys.argv), RasaModel.__dict__["load"].__func__ is load_for_prediction)))
+    monkeypatch.setattr(sys, "argv", ["cyberbot.rasa_compat", "test", "core", "--stories", "x"])
+    command_line.main()
+    assert seen == [(["rasa", "test", "core", "--stories", "x"], True)]
