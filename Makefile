@@ -35,18 +35,21 @@ help:
 
 install: $(STAMP) $(SPACY)
 
-# Re-installs only when the lock file or the project metadata changed.
+# Re-installs only when the lock file or the project metadata changed. uv installs the
+# same pinned packages as pip would, in seconds instead of minutes.
+UV_VERSION := 0.9.30
+UV_INSTALL := $(BIN)/uv pip install --quiet --python $(BIN)/python
 $(STAMP): requirements.lock requirements-dev.lock requirements.nodeps.lock pyproject.toml \
 		scripts/find-python.sh
 	@set -e; PY="$$(scripts/find-python.sh)"; \
 	if ! $(BIN)/python -c 'import sys; assert sys.version_info[:2] == (3, 10)' 2>/dev/null; then \
 		echo "Creating $(VENV) with $$PY"; rm -rf $(VENV); "$$PY" -m venv $(VENV); \
 	fi
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check "pip==24.0"
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.lock
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -r requirements.nodeps.lock
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check "pip==24.0" "uv==$(UV_VERSION)"
+	$(UV_INSTALL) -r requirements.lock
+	$(UV_INSTALL) -r requirements-dev.lock
+	$(UV_INSTALL) --no-deps -r requirements.nodeps.lock
+	$(UV_INSTALL) --no-deps --no-build-isolation -e .
 	@touch $@
 
 # Dutch spaCy pipeline built from installed packages (nothing is downloaded).
