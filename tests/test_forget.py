@@ -23,7 +23,7 @@ from cyberbot.console.labels import load_labels
 from cyberbot.console.models import conversations as console_conversations
 from cyberbot.console.models import corrections, get_console_engine, reviews
 from cyberbot.console.reviews import save_review
-from cyberbot.db.engine import create_database_engine
+from cyberbot.db.engine import create_database_engine, open_engine
 from cyberbot.db.rasa_tables import events, open_tracker_engine, tracker_database_url
 from cyberbot.leads.models import leads, outbox
 from cyberbot.leads.store import StoredLead
@@ -214,6 +214,14 @@ def test_a_tracker_database_without_events_is_fine(world: World, tmp_path: Path)
     empty = create_engine(f"sqlite:///{tmp_path / 'empty.db'}", future=True)
     assert forget("conv-jan", world.leads_engine, empty).leads_deleted == 1
     empty.dispose()
+
+
+def test_a_leads_database_without_tables_is_migrated_first(tmp_path: Path) -> None:
+    fresh = open_engine(f"sqlite:///{tmp_path / 'fresh.db'}")
+    assert forget("jan@pixelwerk.nl", fresh, None) == ForgetReport()
+    with fresh.connect() as connection:
+        assert connection.execute(select(func.count()).select_from(leads)).scalar_one() == 0
+    fresh.dispose()
 
 
 def test_an_empty_identifier_is_refused(world: World) -> None:

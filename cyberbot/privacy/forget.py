@@ -22,12 +22,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, func, inspect, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from cyberbot.channels.whatsapp.store import forget_conversations as forget_whatsapp_rows
 from cyberbot.console.models import INDEX_TABLES, audit_log, corrections, reviews
 from cyberbot.db.rasa_tables import events, has_events_table
+from cyberbot.db.schema import ensure_schema
 from cyberbot.leads.models import leads, outbox
 from cyberbot.live.store import forget_handoffs
 from cyberbot.reading.contact import check_phone
@@ -62,11 +63,14 @@ def forget(identifier: str, leads_engine: Engine, tracker_engine: Engine | None)
     """Erase everything stored about ``identifier``; ``tracker_engine`` None skips Rasa's store.
 
     Conversations are erased before the leads: should that fail, running it again still
-    finds the leads that link to them.
+    finds the leads that link to them. The project's database is brought to the newest
+    migration first, so every table erased from exists; Rasa's ``events`` table is not
+    the project's and may not exist yet (Rasa creates it on its first start).
     """
     identifier = identifier.strip()
     if not identifier:
         raise ValueError("an identifier is needed: a conversation id or an e-mail address")
+    ensure_schema(leads_engine)
     phone = phone_number(identifier)
     with leads_engine.connect() as connection:
         conversations = {row.conversation_id
@@ -124,16 +128,14 @@ def mask_identifier(identifier: str) -> str:
 
 
 def _delete_console_rows(connection: Connection, conversation_ids: set[str]) -> int:
-    """Delete the console's rows about ``conversation_ids`` (where its tables exist)."""
+    """Delete the console's rows about ``conversation_ids``."""
     if not conversation_ids:
         return 0
-    present = set(inspect(connection).get_table_names())
     deleted = 0
     for table in (*INDEX_TABLES, reviews, corrections):
-        if table.name in present:
-            deleted += connection.execute(
-                delete(table).where(table.c.conversation_id.in_(conversation_ids))
-            ).rowcount
+        deleted += connection.execute(
+            delete(table).where(table.c.conversation_id.in_(conversation_ids))
+        ).rowcount
     return int(deleted)
 
 
@@ -147,10 +149,9 @@ def phone_number(identifier: str) -> str | None:
 
 def _pseudonymise_audit(connection: Connection, targets: set[str], pseudonym: str) -> None:
     """Audit entries about erased conversations keep the erasure's pseudonym instead."""
-    if targets and audit_log.name in set(inspect(connection).get_table_names()):
-        connection.execute(
-            update(audit_log).where(audit_log.c.target.in_(targets)).values(target=pseudonym)
-        )
+    connection.execute(
+        update(audit_log).where(audit_log.c.target.in_(targets)).values(target=pseudonym)
+    )
 
 
 def _matching_leads(connection: Connection, identifier: str, phone: str | None) -> list[Any]:
