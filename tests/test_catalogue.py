@@ -295,3 +295,21 @@ def test_the_loader_refuses_text_that_is_not_yaml(tmp_path: Path) -> None:
     path.write_text("insurers: [aig\n", encoding="utf-8")
     with pytest.raises(CatalogueError, match=r"^insurers\.yml: not valid YAML"):
         load_catalogue(path)
+
+
+def test_the_loader_names_every_problem_at_once(tmp_path: Path) -> None:
+    data = copy.deepcopy(raw())
+    del data["insurers"]["aig"]["site_highlights"][0]["source"]
+    data["insurers"]["chubb"]["priorities"]["risk_scan"]["weight"] = True
+    data["insurers"]["hiscox"]["premiums"][0]["country"] = "de"
+    data["reviewed"] = "soon"
+    path = tmp_path / "insurers.yml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    with pytest.raises(CatalogueError) as error:
+        load_catalogue(path)
+    assert str(error.value).split("; ") == [
+        "insurers.yml: reviewed: expected a date like 2026-11-26, got 'soon'",
+        "insurers.aig.site_highlights[0]: missing key(s) source",
+        "insurers.hiscox.premiums[0].country: expected nl or be, got 'de'",
+        "insurers.chubb.priorities.risk_scan.weight: expected a number, got True",
+    ]

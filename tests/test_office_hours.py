@@ -15,6 +15,7 @@ from cyberbot.leads.office_hours import (
     OFFICE_HOURS_FILE,
     WEEKDAYS,
     ContactPromise,
+    OfficeHoursError,
     contact_promise,
     format_moment,
     load_office_hours,
@@ -370,3 +371,22 @@ def test_malformed_content_is_refused(
     change(data)
     with pytest.raises(ValueError, match=complaint):
         parse_office_hours(data)
+
+
+def test_every_problem_is_named_at_once_with_the_file() -> None:
+    data = raw_content()
+    data["opening_hours"]["monday"] = {"opens": "09:00", "closes": 1050}
+    data["opening_hours"]["tuesday"] = "gesloten"
+    data["response_time"]["minutes"] = True
+    data["messages"]["open"] = " "
+    data["holidays"] = "NL"
+    with pytest.raises(OfficeHoursError) as error:
+        parse_office_hours(data)
+    assert str(error.value).split("; ") == [
+        "office_hours.yml: opening_hours.monday.closes: "
+        "expected a quoted time like '09:00', got 1050",
+        "opening_hours.tuesday: expected {opens, closes} or 'closed'",
+        "response_time.minutes: expected a whole number of minutes above 0, got True",
+        "messages.open: expected non-empty text",
+        "(top level): unknown key(s) holidays",
+    ]

@@ -3,24 +3,27 @@
 The loader checks the file strictly, because a typo there would silently change advice:
 an unknown key, a fact without ``source`` or ``date``, or a priority, feature or sector id
 the chat does not use raises ``CatalogueError`` (a ``ValueError``) that names the file and
-the place, e.g. ``insurers.yml: insurers.hiscox.premiums[0]: missing key(s) source``.
+every problem's place, e.g. ``insurers.yml: insurers.hiscox.premiums[0]: missing key(s)
+source``. The structure of the file is the pydantic model ``_CatalogueFile``; callers get
+the frozen dataclasses below, made from the checked model.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import yaml
+from pydantic import Field, root_validator, validator
 
 from cyberbot.advice.sectors import load_sectors
-from cyberbot.content import content_path
+from cyberbot.content import Checked, ContentModel, Text, content_path, key_check, parse_content
 
 CATALOGUE_FILE = content_path("insurers.yml")
 
@@ -40,8 +43,6 @@ FEATURE_IDS = ("usa_canada", "online_sales", "personal_data", "large_company")
 MAX_BUTTON_CHARS = 20
 # The `date` of a fact whose source gives none.
 UNKNOWN_DATE = "onbekend"
-
-_SOURCED = ("source", "date")
 
 
 class CatalogueError(ValueError):
@@ -230,349 +231,258 @@ def date_label(date: str) -> str:
 
 
 # ---------------------------------------------------------------------------------------
-# Reading and checking the YAML. Every helper gets `where`, the dotted place in the file.
+# The file as pydantic models, from which the classes above are made field for field.
 
 
-def _fail(where: str, problem: str) -> NoReturn:
-    raise CatalogueError(f"{where}: {problem}")
+class _Number(float, Checked):
+    """A number of 0 or more as YAML writes it: 3 or 2.5, not "3" or true."""
+
+    @staticmethod
+    def check(value: Any) -> float:
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+        ):
+            raise ValueError(f"expected a number, got {value!r}")
+        if value < 0:
+            raise ValueError(f"expected a number of 0 or more, got {value!r}")
+        return float(value)
 
 
-def _fields(
-    value: Any, where: str, required: Iterable[str], optional: Iterable[str] = ()
-) -> dict[str, Any]:
-    """A mapping with exactly the required keys and possibly some optional ones."""
-    if not isinstance(value, dict):
-        _fail(where, f"expected a mapping, got {type(value).__name__}")
-    required = tuple(required)
-    allowed = {*required, *optional}
-    unknown = sorted(str(key) for key in value if key not in allowed)
-    if unknown:
-        _fail(where, f"unknown key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(allowed))}")
-    missing = [key for key in required if key not in value]
-    if missing:
-        _fail(where, f"missing key(s) {', '.join(missing)}")
-    return value
+class _Share(float, Checked):
+    """A share of revenue, from 0 to 1."""
+
+    @staticmethod
+    def check(value: Any) -> float:
+        share = _Number.check(value)
+        if share > 1:
+            raise ValueError(f"expected a share between 0 and 1, got {share}")
+        return share
 
 
-def _text(value: Any, where: str) -> str:
-    if not isinstance(value, str) or not value.strip():
-        _fail(where, "expected non-empty text")
-    return value.strip()
+class _Whole(int, Checked):
+    """A whole number of 0 or more: 3, not 3.5 or true."""
+
+    @staticmethod
+    def check(value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ValueError(f"expected a whole number of 0 or more, got {value!r}")
+        return value
 
 
-def _date(value: Any, where: str) -> str:
-    """YAML reads 2023-02-25 as a date: keep it as ISO text like the other dates."""
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return _text(value, where)
+class _Sectors(frozenset[str], Checked):
+    """A list of the sector ids the chat uses, at least one."""
+
+    @staticmethod
+    def check(value: Any) -> frozenset[str]:
+        if not isinstance(value, list):
+            raise ValueError("expected a list of sector ids")
+        if not value:
+            raise ValueError("expected at least one sector id")
+        unknown = sorted(str(sector) for sector in value if sector not in SECTOR_IDS)
+        if unknown:
+            raise ValueError(f"unknown sector id(s) {', '.join(unknown)}")
+        return frozenset(value)
 
 
-def _number(value: Any, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        _fail(where, f"expected a number, got {value!r}")
-    if value < 0:
-        _fail(where, f"expected a number of 0 or more, got {value!r}")
-    return float(value)
+class _Sourced(ContentModel):
+    source: Text
+    date: Text
+
+    @validator("date", pre=True)
+    def _iso(cls, date: Any) -> Any:  # noqa: N805 (pydantic passes the class)
+        """YAML reads 2023-02-25 as a date: keep it as ISO text like the other dates."""
+        return date.isoformat() if isinstance(date, dt.date) else date
 
 
-def _whole(value: Any, where: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        _fail(where, f"expected a whole number of 0 or more, got {value!r}")
-    return value
+class _Fact(_Sourced):
+    text: Text
 
 
-def _list(value: Any, where: str, *, non_empty: bool = False) -> list[Any]:
-    if not isinstance(value, list):
-        _fail(where, f"expected a list, got {type(value).__name__}")
-    if non_empty and not value:
-        _fail(where, "expected at least one entry")
-    return value
+class _Fit(_Sourced):
+    weight: _Number
+    reason: Text
 
 
-def _sectors(value: Any, where: str) -> frozenset[str]:
-    sectors = _list(value, where, non_empty=True)
-    unknown = sorted(str(sector) for sector in sectors if sector not in SECTOR_IDS)
-    if unknown:
-        _fail(where, f"unknown sector id(s) {', '.join(unknown)}")
-    return frozenset(sectors)
+class _PriorityFit(_Fit):
+    short: Text
 
 
-def _mapping(value: Any, where: str) -> dict[Any, Any]:
-    if not isinstance(value, dict):
-        _fail(where, f"expected a mapping, got {type(value).__name__}")
-    return value
+class _Condition(_Sourced):
+    text: Text
+    revenue_above: _Number | None = None
+    sectors: _Sectors = Field(default_factory=frozenset)
 
 
-def _by_id(
-    value: Any, where: str, known: tuple[str, ...], kind: str, *, all_required: bool
-) -> dict[str, Any]:
-    """A mapping keyed by priority or feature ids: only known ids, all of them if required."""
-    entries = _mapping(value, where)
-    unknown = sorted(str(key) for key in entries if key not in known)
-    if unknown:
-        _fail(where, f"unknown {kind} id(s) {', '.join(unknown)}; known: {', '.join(known)}")
-    missing = [key for key in known if key not in entries] if all_required else []
-    if missing:
-        _fail(where, f"missing {kind} id(s) {', '.join(missing)}")
-    return entries
+class _SectorExclusion(_Sourced):
+    sectors: _Sectors
+    reason: Text
 
 
-def _fact(value: Any, where: str) -> Fact:
-    fields = _fields(value, where, ("text", *_SOURCED))
-    return Fact(
-        _text(fields["text"], f"{where}.text"),
-        _text(fields["source"], f"{where}.source"),
-        _date(fields["date"], f"{where}.date"),
-    )
+class _RevenueCap(_Sourced):
+    revenue_above: _Number
+    reason: Text
 
 
-def _facts(value: Any, where: str, *, non_empty: bool = False) -> tuple[Fact, ...]:
-    items = _list(value, where, non_empty=non_empty)
-    return tuple(_fact(item, f"{where}[{index}]") for index, item in enumerate(items))
+class _UsaCanadaLimit(_Sourced):
+    max_share: _Share
+    penalty: _Number
+    caveat: Text
 
 
-def _fit(value: Any, where: str, *, with_short: bool) -> Fit:
-    required = ("weight", "reason", *_SOURCED, *(("short",) if with_short else ()))
-    fields = _fields(value, where, required)
-    return Fit(
-        weight=_number(fields["weight"], f"{where}.weight"),
-        reason=_text(fields["reason"], f"{where}.reason"),
-        source=_text(fields["source"], f"{where}.source"),
-        date=_date(fields["date"], f"{where}.date"),
-        short=_text(fields["short"], f"{where}.short") if with_short else None,
-    )
+class _Acceptance(ContentModel):
+    excluded_sectors: _SectorExclusion | None = None
+    revenue_cap: _RevenueCap | None = None
+    usa_canada_limit: _UsaCanadaLimit | None = None
 
 
-def _condition(value: Any, where: str) -> Condition:
-    fields = _fields(value, where, ("text", *_SOURCED), ("revenue_above", "sectors"))
-    revenue_above = fields.get("revenue_above")
-    return Condition(
-        text=_text(fields["text"], f"{where}.text"),
-        source=_text(fields["source"], f"{where}.source"),
-        date=_date(fields["date"], f"{where}.date"),
-        revenue_above=None
-        if revenue_above is None
-        else _number(revenue_above, f"{where}.revenue_above"),
-        sectors=_sectors(fields["sectors"], f"{where}.sectors")
-        if "sectors" in fields
-        else frozenset(),
-    )
+class _Range(ContentModel):
+    low: _Whole
+    high: _Whole
+
+    @root_validator(skip_on_failure=True)
+    def _in_order(cls, values: dict[str, Any]) -> dict[str, Any]:  # noqa: N805
+        if values["low"] > values["high"]:
+            raise ValueError(f"low ({values['low']}) is above high ({values['high']})")
+        return values
 
 
-def _premium(value: Any, where: str) -> Premium:
-    fields = _fields(value, where, ("revenue_below", "low", "high", "country", "note", *_SOURCED))
-    low, high = _whole(fields["low"], f"{where}.low"), _whole(fields["high"], f"{where}.high")
-    if low > high:
-        _fail(where, f"low ({low}) is above high ({high})")
-    if fields["country"] not in ("nl", "be"):
-        _fail(f"{where}.country", f"expected nl or be, got {fields['country']!r}")
-    return Premium(
-        revenue_below=_number(fields["revenue_below"], f"{where}.revenue_below"),
-        low=low,
-        high=high,
-        country=fields["country"],
-        note=_text(fields["note"], f"{where}.note"),
-        source=_text(fields["source"], f"{where}.source"),
-        date=_date(fields["date"], f"{where}.date"),
-    )
+class _Premium(_Range, _Sourced):
+    revenue_below: _Number
+    country: Text
+    note: Text
+
+    @validator("country")
+    def _market(cls, country: str) -> str:  # noqa: N805
+        if country not in ("nl", "be"):
+            raise ValueError(f"expected nl or be, got {country!r}")
+        return country
 
 
-def _acceptance(
-    value: Any, where: str
-) -> tuple[SectorExclusion | None, RevenueCap | None, UsaCanadaLimit | None]:
-    fields = _fields(value, where, (), ("excluded_sectors", "revenue_cap", "usa_canada_limit"))
-    excluded = revenue_cap = usa_canada = None
-    if "excluded_sectors" in fields:
-        at = f"{where}.excluded_sectors"
-        rule = _fields(fields["excluded_sectors"], at, ("sectors", "reason", *_SOURCED))
-        excluded = SectorExclusion(
-            _sectors(rule["sectors"], f"{at}.sectors"),
-            _text(rule["reason"], f"{at}.reason"),
-            _text(rule["source"], f"{at}.source"),
-            _date(rule["date"], f"{at}.date"),
-        )
-    if "revenue_cap" in fields:
-        at = f"{where}.revenue_cap"
-        rule = _fields(fields["revenue_cap"], at, ("revenue_above", "reason", *_SOURCED))
-        revenue_cap = RevenueCap(
-            _number(rule["revenue_above"], f"{at}.revenue_above"),
-            _text(rule["reason"], f"{at}.reason"),
-            _text(rule["source"], f"{at}.source"),
-            _date(rule["date"], f"{at}.date"),
-        )
-    if "usa_canada_limit" in fields:
-        at = f"{where}.usa_canada_limit"
-        rule = _fields(
-            fields["usa_canada_limit"], at, ("max_share", "penalty", "caveat", *_SOURCED)
-        )
-        max_share = _number(rule["max_share"], f"{at}.max_share")
-        if max_share > 1:
-            _fail(f"{at}.max_share", f"expected a share between 0 and 1, got {max_share}")
-        usa_canada = UsaCanadaLimit(
-            max_share,
-            _number(rule["penalty"], f"{at}.penalty"),
-            _text(rule["caveat"], f"{at}.caveat"),
-            _text(rule["source"], f"{at}.source"),
-            _date(rule["date"], f"{at}.date"),
-        )
-    return excluded, revenue_cap, usa_canada
+class _Insurer(ContentModel):
+    name: Text
+    product: Text
+    site_highlights: list[_Fact] = Field(min_items=1)
+    cover: list[_Fact] = Field(min_items=1)
+    strengths: list[_Fact] = Field(min_items=1)
+    conditions: tuple[_Condition, ...] = ()
+    acceptance: _Acceptance = _Acceptance()
+    premiums: tuple[_Premium, ...] = ()
+    priorities: dict[str, _PriorityFit]
+    features: dict[str, _Fit]
+
+    _priority_ids = key_check("priorities", PRIORITY_IDS, "priority id")
+    _feature_ids = key_check("features", FEATURE_IDS, "feature id", all_required=False)
 
 
-def _insurer(insurer_id: str, value: Any, where: str) -> Insurer:
-    fields = _fields(
-        value,
-        where,
-        ("name", "product", "site_highlights", "cover", "strengths", "priorities", "features"),
-        ("conditions", "acceptance", "premiums"),
-    )
-    priorities = _by_id(
-        fields["priorities"], f"{where}.priorities", PRIORITY_IDS, "priority", all_required=True
-    )
-    features = _by_id(
-        fields["features"], f"{where}.features", FEATURE_IDS, "feature", all_required=False
-    )
-    excluded, revenue_cap, usa_canada = _acceptance(
-        fields.get("acceptance", {}), f"{where}.acceptance"
-    )
-    conditions = _list(fields.get("conditions", []), f"{where}.conditions")
-    premiums = _list(fields.get("premiums", []), f"{where}.premiums")
+class _Priority(ContentModel):
+    label: Text
+    button: Text
+
+    @validator("button")
+    def _short(cls, button: str) -> str:  # noqa: N805
+        if len(button) > MAX_BUTTON_CHARS:
+            raise ValueError(f"longer than {MAX_BUTTON_CHARS} characters: {button!r}")
+        return button
+
+
+class _LargeCompany(_Sourced):
+    min_employees: _Whole
+    revenue_above: _Number
+
+
+class _SectorRisk(_Sourced):
+    sectors: _Sectors
+    text: Text
+
+
+class _Band(_Range):
+    why: Text
+
+
+class _RevenueBand(_Band):
+    revenue_below: _Number | None = Field(...)  # required; null for the open-ended top band
+
+
+class _InsuredAmounts(_Sourced):
+    bands: list[_RevenueBand] = Field(min_items=1)
+    unknown_revenue: _Band
+    ransom_share: _Share
+
+    @validator("bands")
+    def _one_band_per_revenue(cls, bands: list[_RevenueBand]) -> list[_RevenueBand]:  # noqa: N805
+        """Rising limits and an open-ended last band, so that every revenue finds one band."""
+        *inner, top = bands
+        limits = [band.revenue_below for band in inner if band.revenue_below is not None]
+        if top.revenue_below is not None or len(limits) < len(inner):
+            raise ValueError("the last band, and only that one, needs revenue_below: null")
+        if any(lower >= upper for lower, upper in pairwise(limits)):
+            raise ValueError("revenue_below must go up from band to band")
+        return bands
+
+
+class _CatalogueFile(ContentModel):
+    reviewed: dt.date
+    source_labels: dict[str, Text]
+    priorities: dict[str, _Priority]
+    large_company: _LargeCompany
+    elevated_risk_sectors: _SectorRisk
+    insured_amounts: _InsuredAmounts
+    insurers: dict[str, _Insurer]
+
+    _priority_ids = key_check("priorities", PRIORITY_IDS, "priority id")
+
+    @validator("reviewed", pre=True)
+    def _a_date(cls, reviewed: Any) -> Any:  # noqa: N805
+        if not isinstance(reviewed, dt.date):
+            raise ValueError(f"expected a date like 2026-11-26, got {reviewed!r}")
+        return reviewed
+
+    @validator("insurers")
+    def _some(cls, insurers: dict[str, _Insurer]) -> dict[str, _Insurer]:  # noqa: N805
+        if not insurers:
+            raise ValueError("expected at least one insurer")
+        return insurers
+
+
+def _insurer(insurer_id: str, entry: _Insurer) -> Insurer:
+    excluded = entry.acceptance.excluded_sectors
+    revenue_cap = entry.acceptance.revenue_cap
+    usa_canada = entry.acceptance.usa_canada_limit
     return Insurer(
         id=insurer_id,
-        name=_text(fields["name"], f"{where}.name"),
-        product=_text(fields["product"], f"{where}.product"),
-        site_highlights=_facts(
-            fields["site_highlights"], f"{where}.site_highlights", non_empty=True
-        ),
-        cover=_facts(fields["cover"], f"{where}.cover", non_empty=True),
-        strengths=_facts(fields["strengths"], f"{where}.strengths", non_empty=True),
-        conditions=tuple(
-            _condition(item, f"{where}.conditions[{index}]")
-            for index, item in enumerate(conditions)
-        ),
-        priorities={
-            key: _fit(priorities[key], f"{where}.priorities.{key}", with_short=True)
-            for key in PRIORITY_IDS
-        },
-        features={
-            key: _fit(features[key], f"{where}.features.{key}", with_short=False)
-            for key in FEATURE_IDS
-            if key in features
-        },
-        excluded_sectors=excluded,
-        revenue_cap=revenue_cap,
-        usa_canada_limit=usa_canada,
-        premiums=tuple(
-            _premium(item, f"{where}.premiums[{index}]") for index, item in enumerate(premiums)
-        ),
+        name=entry.name,
+        product=entry.product,
+        site_highlights=tuple(Fact(**fact.dict()) for fact in entry.site_highlights),
+        cover=tuple(Fact(**fact.dict()) for fact in entry.cover),
+        strengths=tuple(Fact(**fact.dict()) for fact in entry.strengths),
+        conditions=tuple(Condition(**condition.dict()) for condition in entry.conditions),
+        priorities={key: Fit(**fit.dict()) for key, fit in entry.priorities.items()},
+        features={key: Fit(**fit.dict()) for key, fit in entry.features.items()},
+        excluded_sectors=None if excluded is None else SectorExclusion(**excluded.dict()),
+        revenue_cap=None if revenue_cap is None else RevenueCap(**revenue_cap.dict()),
+        usa_canada_limit=None if usa_canada is None else UsaCanadaLimit(**usa_canada.dict()),
+        premiums=tuple(Premium(**premium.dict()) for premium in entry.premiums),
     )
 
 
-def _priorities(value: Any, where: str) -> dict[str, Priority]:
-    fields = _by_id(value, where, PRIORITY_IDS, "priority", all_required=True)
-    priorities = {}
-    for key in PRIORITY_IDS:
-        at = f"{where}.{key}"
-        entry = _fields(fields[key], at, ("label", "button"))
-        button = _text(entry["button"], f"{at}.button")
-        if len(button) > MAX_BUTTON_CHARS:
-            _fail(f"{at}.button", f"longer than {MAX_BUTTON_CHARS} characters: {button!r}")
-        priorities[key] = Priority(key, _text(entry["label"], f"{at}.label"), button)
-    return priorities
-
-
-def _band(value: Any, where: str, *, with_revenue: bool) -> AmountBand:
-    required = ("low", "high", "why", *(("revenue_below",) if with_revenue else ()))
-    fields = _fields(value, where, required)
-    low, high = _whole(fields["low"], f"{where}.low"), _whole(fields["high"], f"{where}.high")
-    if low > high:
-        _fail(where, f"low ({low}) is above high ({high})")
-    below = fields.get("revenue_below")
-    return AmountBand(
-        low=low,
-        high=high,
-        why=_text(fields["why"], f"{where}.why"),
-        revenue_below=None if below is None else _number(below, f"{where}.revenue_below"),
-    )
-
-
-def _insured_amounts(value: Any, where: str) -> InsuredAmounts:
-    fields = _fields(value, where, ("bands", "unknown_revenue", "ransom_share", *_SOURCED))
-    items = _list(fields["bands"], f"{where}.bands", non_empty=True)
-    bands = tuple(
-        _band(item, f"{where}.bands[{index}]", with_revenue=True)
-        for index, item in enumerate(items)
-    )
-    # Rising limits and an open-ended last band, so that every revenue finds one band.
-    *inner, top = bands
-    limits = [band.revenue_below for band in inner if band.revenue_below is not None]
-    if top.revenue_below is not None or len(limits) < len(inner):
-        _fail(f"{where}.bands", "the last band, and only that one, needs revenue_below: null")
-    if any(lower >= upper for lower, upper in pairwise(limits)):
-        _fail(f"{where}.bands", "revenue_below must go up from band to band")
-    ransom_share = _number(fields["ransom_share"], f"{where}.ransom_share")
-    if ransom_share > 1:
-        _fail(f"{where}.ransom_share", f"expected a share between 0 and 1, got {ransom_share}")
-    return InsuredAmounts(
-        bands=bands,
-        unknown_revenue=_band(
-            fields["unknown_revenue"], f"{where}.unknown_revenue", with_revenue=False
-        ),
-        ransom_share=ransom_share,
-        source=_text(fields["source"], f"{where}.source"),
-        date=_date(fields["date"], f"{where}.date"),
-    )
-
-
-def _catalogue(data: Any) -> Catalogue:
-    fields = _fields(
-        data,
-        "(top level)",
-        (
-            "reviewed",
-            "source_labels",
-            "priorities",
-            "large_company",
-            "elevated_risk_sectors",
-            "insured_amounts",
-            "insurers",
-        ),
-    )
-    reviewed = fields["reviewed"]
-    if not isinstance(reviewed, dt.date):
-        _fail("reviewed", f"expected a date like 2026-11-26, got {reviewed!r}")
-    labels = _mapping(fields["source_labels"], "source_labels")
-    large = _fields(
-        fields["large_company"], "large_company", ("min_employees", "revenue_above", *_SOURCED)
-    )
-    risk = _fields(
-        fields["elevated_risk_sectors"], "elevated_risk_sectors", ("sectors", "text", *_SOURCED)
-    )
-    insurers = _mapping(fields["insurers"], "insurers")
-    if not insurers:
-        _fail("insurers", "expected at least one insurer")
+def _catalogue(file: _CatalogueFile) -> Catalogue:
+    amounts = file.insured_amounts
     return Catalogue(
-        reviewed=reviewed,
-        priorities=_priorities(fields["priorities"], "priorities"),
-        insurers={
-            str(key): _insurer(str(key), value, f"insurers.{key}")
-            for key, value in insurers.items()
-        },
-        large_company=LargeCompany(
-            _whole(large["min_employees"], "large_company.min_employees"),
-            _number(large["revenue_above"], "large_company.revenue_above"),
-            _text(large["source"], "large_company.source"),
-            _date(large["date"], "large_company.date"),
+        reviewed=file.reviewed,
+        priorities={key: Priority(key, **entry.dict()) for key, entry in file.priorities.items()},
+        insurers={key: _insurer(key, entry) for key, entry in file.insurers.items()},
+        large_company=LargeCompany(**file.large_company.dict()),
+        elevated_risk=SectorRisk(**file.elevated_risk_sectors.dict()),
+        insured_amounts=InsuredAmounts(
+            bands=tuple(AmountBand(**band.dict()) for band in amounts.bands),
+            unknown_revenue=AmountBand(**amounts.unknown_revenue.dict()),
+            ransom_share=amounts.ransom_share,
+            source=amounts.source,
+            date=amounts.date,
         ),
-        elevated_risk=SectorRisk(
-            _sectors(risk["sectors"], "elevated_risk_sectors.sectors"),
-            _text(risk["text"], "elevated_risk_sectors.text"),
-            _text(risk["source"], "elevated_risk_sectors.source"),
-            _date(risk["date"], "elevated_risk_sectors.date"),
-        ),
-        insured_amounts=_insured_amounts(fields["insured_amounts"], "insured_amounts"),
-        source_labels={
-            str(key): _text(value, f"source_labels.{key}") for key, value in labels.items()
-        },
+        source_labels=file.source_labels,
     )
 
 
@@ -581,10 +491,7 @@ def _read(path: Path) -> Catalogue:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as error:
         raise CatalogueError(f"{path.name}: not valid YAML: {error}") from None
-    try:
-        return _catalogue(data)
-    except CatalogueError as error:
-        raise CatalogueError(f"{path.name}: {error}") from None
+    return _catalogue(parse_content(_CatalogueFile, data, path.name, CatalogueError))
 
 
 @lru_cache(maxsize=1)

@@ -3,7 +3,8 @@
 The opening hours, the promised response time, the closing days and the texts live in
 ``content/office_hours.yml``. Public holidays come from the maintained ``holidays``
 package for every year, so nothing there needs a yearly update; the file names only
-the holidays the office works on and its own extra closing days.
+the holidays the office works on and its own extra closing days. The structure of the
+file is the pydantic model ``_OfficeHoursFile``; callers get the frozen dataclasses below.
 :func:`contact_promise` turns a moment into a promise: the response time when the office
 is open long enough, otherwise the next opening.
 
@@ -19,12 +20,13 @@ from datetime import date, datetime, time, timedelta, timezone
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
 import yaml
+from pydantic import root_validator, validator
 
-from cyberbot.content import content_path
+from cyberbot.content import Checked, ContentModel, Text, content_path, key_check, parse_content
 from cyberbot.dutch_dates import day_and_date
 
 OFFICE_HOURS_FILE = content_path("office_hours.yml")
@@ -94,27 +96,8 @@ class ContactPromise:
     message: str  # Dutch sentence(s) for the visitor
 
 
-def _parse_time(value: Any, where: str) -> time:
-    if not isinstance(value, str):
-        raise ValueError(f"{where}: expected a quoted time like '09:00', got {value!r}")
-    try:
-        return time.fromisoformat(value)
-    except ValueError as error:
-        raise ValueError(f"{where}: {value!r} is not a time like '09:00'") from error
-
-
-def _parse_opening(value: Any, weekday: str) -> Opening | None:
-    if value == CLOSED:
-        return None
-    if not isinstance(value, dict) or set(value) != {"opens", "closes"}:
-        raise ValueError(f"opening_hours.{weekday}: expected {{opens, closes}} or {CLOSED!r}")
-    opening = Opening(
-        opens=_parse_time(value["opens"], f"opening_hours.{weekday}.opens"),
-        closes=_parse_time(value["closes"], f"opening_hours.{weekday}.closes"),
-    )
-    if opening.opens >= opening.closes:
-        raise ValueError(f"opening_hours.{weekday}: opens must be before closes")
-    return opening
+class OfficeHoursError(ValueError):
+    """The office hours file is invalid; the message names the file and the place."""
 
 
 @lru_cache(maxsize=32)
@@ -124,83 +107,140 @@ def public_holidays(country: str, year: int) -> Mapping[date, str]:
     return dict(holidays.country_holidays(country, years=year, language="nl"))
 
 
-def _parse_public_holidays(value: Any) -> tuple[str, frozenset[str]]:
-    if not isinstance(value, dict) or not isinstance(value.get("country"), str):
-        raise ValueError("public_holidays: expected a country code and the holidays to work on")
-    country = value["country"].upper()
-    if country not in holidays.list_supported_countries():
-        raise ValueError(f"public_holidays: no public holidays known for {country!r}")
-    open_on = value.get("open_on") or []
-    if not isinstance(open_on, list) or not all(isinstance(n, str) for n in open_on):
-        raise ValueError("public_holidays.open_on: expected a list of holiday names")
-    known = {name.casefold() for year in (2024, 2025, 2026, 2030)
-             for name in public_holidays(country, year).values()}
-    unknown = [name for name in open_on if name.casefold() not in known]
-    if unknown:
-        raise ValueError(f"public_holidays.open_on: not a holiday of {country}: {unknown}")
-    return country, frozenset(name.casefold() for name in open_on)
+# --- the file as pydantic models ---------------------------------------------------------
 
 
-def _parse_closing_days(value: Any) -> dict[date, str]:
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        raise ValueError("closing_days: expected a mapping of dates to names")
-    days = {}
-    for day, name in value.items():
-        # An unquoted YYYY-MM-DD key is read as a date (and an impossible date fails).
-        if not isinstance(day, date) or isinstance(day, datetime):
-            raise ValueError(f"closing_days: {day!r} is not a date like 2026-12-25")
+class _Opening(ContentModel):
+    opens: time
+    closes: time
+
+    @validator("opens", "closes", pre=True)
+    def _quoted(cls, value: Any) -> time:  # noqa: N805 (pydantic passes the class)
+        """YAML reads an unquoted 17:30 as the number 1050."""
+        if not isinstance(value, str):
+            raise ValueError(f"expected a quoted time like '09:00', got {value!r}")
+        try:
+            return time.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not a time like '09:00'") from None
+
+    @root_validator(skip_on_failure=True)
+    def _in_order(cls, values: dict[str, Any]) -> dict[str, Any]:  # noqa: N805
+        if values["opens"] >= values["closes"]:
+            raise ValueError("opens must be before closes")
+        return values
+
+
+class _ResponseTime(ContentModel):
+    minutes: int
+    phrase: Text
+
+    @validator("minutes", pre=True)
+    def _positive(cls, minutes: Any) -> Any:  # noqa: N805
+        if isinstance(minutes, bool) or not isinstance(minutes, int) or minutes <= 0:
+            raise ValueError(f"expected a whole number of minutes above 0, got {minutes!r}")
+        return minutes
+
+
+class _PublicHolidays(ContentModel):
+    country: Text
+    open_on: tuple[Text, ...] | None = None
+
+    @validator("country")
+    def _supported(cls, country: str) -> str:  # noqa: N805
+        country = country.upper()
+        if country not in holidays.list_supported_countries():
+            raise ValueError(f"no public holidays known for {country!r}")
+        return country
+
+    @validator("open_on")
+    def _holidays(
+        cls, names: tuple[str, ...] | None, values: dict[str, Any]  # noqa: N805
+    ) -> tuple[str, ...] | None:
+        country = values.get("country")
+        if country is None or names is None:
+            return names
+        known = {name.casefold() for year in (2024, 2025, 2026, 2030)
+                 for name in public_holidays(country, year).values()}
+        unknown = [name for name in names if name.casefold() not in known]
+        if unknown:
+            raise ValueError(f"not a holiday of {country}: {unknown}")
+        return names
+
+
+class _Day(date, Checked):
+    """YAML reads an unquoted YYYY-MM-DD key as a date (and an impossible date fails)."""
+
+    @staticmethod
+    def check(value: Any) -> date:
+        if not isinstance(value, date) or isinstance(value, datetime):
+            raise ValueError(f"{value!r} is not a date like 2026-12-25")
+        return value
+
+
+class _OfficeHoursFile(ContentModel):
+    timezone: Text
+    opening_hours: dict[str, _Opening | None]
+    response_time: _ResponseTime
+    public_holidays: _PublicHolidays
+    closing_days: dict[_Day, str] | None = None
+    messages: dict[str, Text]
+
+    _weekdays = key_check("opening_hours", WEEKDAYS, "weekday")
+    _message_keys = key_check("messages", MESSAGE_KEYS, "message")
+
+    @validator("timezone")
+    def _known_zone(cls, name: str) -> str:  # noqa: N805
+        try:
+            ZoneInfo(name)
+        except (ValueError, ZoneInfoNotFoundError):
+            raise ValueError(f"expected a time zone like Europe/Amsterdam, got {name!r}") from None
+        return name
+
+    @validator("opening_hours", pre=True, each_item=True)
+    def _closed(cls, day: Any) -> Any:  # noqa: N805
+        if day == CLOSED:
+            return None
+        if not isinstance(day, dict):
+            raise ValueError(f"expected {{opens, closes}} or {CLOSED!r}")
+        return day
+
+    @validator("opening_hours")
+    def _open_some_day(
+        cls, days: dict[str, _Opening | None]  # noqa: N805
+    ) -> dict[str, _Opening | None]:
+        if not any(days.values()):
+            raise ValueError("the office must be open on at least one weekday")
+        return days
+
+    @validator("closing_days", pre=True, each_item=True)
+    def _named(cls, name: Any) -> Any:  # noqa: N805
         if not isinstance(name, str) or not name.strip():
-            raise ValueError(f"closing_days.{day}: needs a name")
-        days[day] = name
-    return days
+            raise ValueError("needs a name")
+        return name
 
 
-def parse_office_hours(data: Any) -> OfficeHours:
-    """Build OfficeHours from the parsed YAML; raise ValueError on any malformed part."""
-    if not isinstance(data, dict):
-        raise ValueError("expected a mapping at the top level")
-    opening_hours = data.get("opening_hours")
-    if not isinstance(opening_hours, dict) or set(opening_hours) != set(WEEKDAYS):
-        raise ValueError(f"opening_hours: expected exactly the keys {', '.join(WEEKDAYS)}")
-    weekly = {}
-    for index, weekday in enumerate(WEEKDAYS):
-        opening = _parse_opening(opening_hours[weekday], weekday)
-        if opening is not None:
-            weekly[index] = opening
-    if not weekly:
-        raise ValueError("opening_hours: the office must be open on at least one weekday")
-    response = data.get("response_time")
-    if (
-        not isinstance(response, dict)
-        or not isinstance(response.get("minutes"), int)
-        or response["minutes"] <= 0
-        or not isinstance(response.get("phrase"), str)
-    ):
-        raise ValueError("response_time: expected a positive number of minutes and a phrase")
-    country, open_on = _parse_public_holidays(data.get("public_holidays"))
-    messages = data.get("messages")
-    if not isinstance(messages, dict) or not all(
-        isinstance(messages.get(key), str) for key in MESSAGE_KEYS
-    ):
-        raise ValueError(f"messages: expected texts for {', '.join(MESSAGE_KEYS)}")
+def parse_office_hours(data: Any, source: str = OFFICE_HOURS_FILE.name) -> OfficeHours:
+    """Build OfficeHours from the parsed YAML of the file ``source``; raise
+    OfficeHoursError (a ValueError) that names every problem."""
+    file = parse_content(_OfficeHoursFile, data, source, OfficeHoursError)
+    days = file.opening_hours.values()  # in the order of WEEKDAYS
     return OfficeHours(
-        timezone=ZoneInfo(str(data.get("timezone"))),
-        weekly=weekly,
-        response_minutes=response["minutes"],
-        response_phrase=response["phrase"],
-        closing_days=_parse_closing_days(data.get("closing_days")),
-        messages={key: messages[key] for key in MESSAGE_KEYS},
-        holiday_country=country,
-        open_on=open_on,
+        timezone=ZoneInfo(file.timezone),
+        weekly={index: Opening(**day.dict()) for index, day in enumerate(days) if day is not None},
+        response_minutes=file.response_time.minutes,
+        response_phrase=file.response_time.phrase,
+        closing_days=dict((file.closing_days or {}).items()),  # a dict of plain dates
+        messages=file.messages,
+        holiday_country=file.public_holidays.country,
+        open_on=frozenset(name.casefold() for name in file.public_holidays.open_on or ()),
     )
 
 
 def load_office_hours(path: Path | None = None) -> OfficeHours:
     """Read the office hours, by default from ``content/office_hours.yml``."""
     source = OFFICE_HOURS_FILE if path is None else path
-    return parse_office_hours(yaml.safe_load(source.read_text(encoding="utf-8")))
+    return parse_office_hours(yaml.safe_load(source.read_text(encoding="utf-8")), source.name)
 
 
 @lru_cache(maxsize=1)
