@@ -117,14 +117,15 @@ $(NODE_TOOLS): package.json package-lock.json | browser-deps
 	npm ci --no-audit --no-fund
 	@touch $@
 
-# The tests run on the newest model; judging it is for make run.
+# The tests run on the newest model; judging it is for make run. Two pytest workers: one
+# runs every test that starts servers (they share one bot), the other the unit tests.
 test: GATE = 0
 test: train lint browser-deps $(NODE_TOOLS)
 	node --test widget/tests/
 	$(BIN)/rasa data validate --fail-on-warnings
 	$(BIN)/python -m cyberbot.rasa_compat test core --stories tests/test_stories.yml \
 		--fail-on-prediction-errors --out results/test_stories
-	$(BIN)/python -m pytest --durations=25
+	$(BIN)/python -m pytest -n 2 --dist loadgroup --durations=25
 
 eval: train
 	$(BIN)/python -m cyberbot.evaluation --config $(CONFIG) --out results

@@ -16,16 +16,25 @@ from tests.postgres_support import fresh_postgres_database
 from tests.whatsapp.fake_graph import FakeGraphAPI
 from tests.whatsapp.settings import whatsapp_environment
 
+SERVERS_GROUP = "servers"
 
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The tiers a developer can run alone (``pytest -m unit``, ``-m browser``, ...):
-    browser and scale-out tests by their folder, unit tests for starting no server."""
+    browser and scale-out tests by their folder, unit tests for starting no server.
+
+    Under pytest-xdist (``make test`` runs ``-n 2 --dist loadgroup``) every test that
+    starts servers is in one group, so one worker starts the shared bot once while the
+    other runs the unit tests."""
     for item in items:
         folder = Path(str(item.fspath)).parent.name
         if folder in ("browser", "scaleout"):
             item.add_marker(folder)
         if item.get_closest_marker("e2e") is None and item.get_closest_marker("bench") is None:
             item.add_marker("unit")
+        else:
+            item.add_marker(pytest.mark.xdist_group(SERVERS_GROUP))
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

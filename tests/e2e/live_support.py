@@ -7,9 +7,9 @@ import queue
 from typing import Any
 
 import requests
-import socketio
 
 from tests.e2e.servers import wait_until
+from tests.e2e.sockets import close, socket_client
 
 __all__ = ["OperatorAPI", "Visitor", "wait_until"]
 
@@ -22,12 +22,7 @@ class Visitor:
     def __init__(self, rasa_url: str, origin: str, token: str | None = None) -> None:
         """A new conversation, or the one of ``token`` (a session the server signed)."""
         self.events: queue.Queue[tuple[str, Any]] = queue.Queue()
-        self.client = socketio.Client()
-        self.client.on("session_confirm", lambda data: self.events.put(("session_confirm", data)))
-        self.client.on("bot_uttered", lambda data: self.events.put(("bot_uttered", data)))
-        # python-socketio's client cannot use websockets with Rasa 3.6's aiohttp pin.
-        self.client.connect(rasa_url, transports=["polling"], socketio_path="/socket.io",
-                            headers={"Origin": origin})
+        self.client = socket_client(rasa_url, origin, self.events)
         self.client.emit("session_request", {"session_id": token})
         name, confirmed = self.events.get(timeout=30)
         assert name == "session_confirm", name
@@ -51,7 +46,7 @@ class Visitor:
         return "\n\n".join(f"**{who}:** {text}" for who, text in self.seen) + "\n"
 
     def close(self) -> None:
-        self.client.disconnect()
+        close(self.client)
 
 
 class OperatorAPI:

@@ -20,6 +20,7 @@ import yaml
 from cyberbot.channels.admission import channel_text
 from cyberbot.servers.action_server import TOKEN_HEADER
 from tests.e2e.servers import ROOT, BotServers, rest_conversation
+from tests.e2e.sockets import close, socket_client
 
 pytestmark = pytest.mark.e2e
 FORM_MESSAGES = yaml.safe_load((ROOT / "content" / "form_messages.yml").read_text("utf-8"))
@@ -27,14 +28,9 @@ REFERENCE = re.compile(r"CV-\d{4}-\d{6}")
 WHATSAPP_NUMBER = "31687650001"
 
 
-def socket_client(bot: BotServers, events: queue.Queue[tuple[str, Any]],
-                  origin: str | None = None) -> socketio.Client:
-    client = socketio.Client()
-    client.on("session_confirm", lambda data: events.put(("session_confirm", data)))
-    client.on("bot_uttered", lambda data: events.put(("bot_uttered", data)))
-    client.connect(bot.url, transports=["polling"],
-                   headers={"Origin": origin or bot.site_url})
-    return client
+def web_client(bot: BotServers, events: queue.Queue[tuple[str, Any]],
+               origin: str | None = None) -> socketio.Client:
+    return socket_client(bot.url, origin or bot.site_url, events)
 
 
 def replies(events: queue.Queue[tuple[str, Any]], count: int = 1) -> list[str]:
@@ -78,7 +74,7 @@ def test_a_socket_naming_a_whatsapp_number_gets_a_conversation_of_its_own(
 ) -> None:
     before = bot.tracker(whatsapp_visitor)["events"]
     events: queue.Queue[tuple[str, Any]] = queue.Queue()
-    client = socket_client(bot, events)
+    client = web_client(bot, events)
     try:
         client.emit("session_request", {"session_id": whatsapp_visitor})
         name, token = events.get(timeout=30)
@@ -87,7 +83,7 @@ def test_a_socket_naming_a_whatsapp_number_gets_a_conversation_of_its_own(
         client.emit("user_uttered", {"message": "/request_quote", "session_id": whatsapp_visitor})
         said = " ".join(replies(events))
     finally:
-        client.disconnect()
+        close(client)
     assert "Els" not in said and "peeters" not in said
     assert bot.tracker(whatsapp_visitor)["events"] == before
     assert user_texts(bot, token.split(".")[0]) == ["/request_quote"]
@@ -97,21 +93,21 @@ def test_a_message_without_a_session_and_a_foreign_id_starts_a_fresh_conversatio
     bot: BotServers, whatsapp_visitor: str
 ) -> None:
     events: queue.Queue[tuple[str, Any]] = queue.Queue()
-    client = socket_client(bot, events)
+    client = web_client(bot, events)
     try:
         client.emit("user_uttered", {"message": "hallo", "session_id": whatsapp_visitor})
         name, token = events.get(timeout=30)
         assert name == "session_confirm" and token.startswith("web-")
         replies(events)
     finally:
-        client.disconnect()
+        close(client)
     assert "hallo" not in user_texts(bot, whatsapp_visitor)
     assert user_texts(bot, token.split(".")[0]) == ["hallo"]
 
 
 def test_a_forged_token_is_not_accepted(bot: BotServers) -> None:
     events: queue.Queue[tuple[str, Any]] = queue.Queue()
-    client = socket_client(bot, events)
+    client = web_client(bot, events)
     try:
         client.emit("session_request", {})
         _, genuine = events.get(timeout=30)
@@ -121,12 +117,12 @@ def test_a_forged_token_is_not_accepted(bot: BotServers) -> None:
         _, given = events.get(timeout=30)
         assert given.split(".")[0] not in (conversation, other)
     finally:
-        client.disconnect()
+        close(client)
 
 
 def test_a_website_that_is_not_allowed_cannot_open_the_chat(bot: BotServers) -> None:
     with pytest.raises(socketio.exceptions.ConnectionError):
-        socket_client(bot, queue.Queue(), origin="https://evil.example")
+        web_client(bot, queue.Queue(), origin="https://evil.example")
 
 
 def test_a_rest_client_can_neither_reach_whatsapp_nor_claim_its_channel(

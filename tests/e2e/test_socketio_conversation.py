@@ -11,6 +11,7 @@ import socketio
 
 from cyberbot.training_data import default_variation, faq_responses
 from tests.e2e.servers import BotServers
+from tests.e2e.sockets import close, socket_client
 
 pytestmark = pytest.mark.e2e
 
@@ -35,21 +36,11 @@ def test_session_request_and_an_faq_question(bot: BotServers) -> None:
             button["title"] for button in FAQ["utter_faq/verplicht"][0]["buttons"]
         ]
     finally:
-        client.disconnect()
+        close(client)
 
 
 def _client(bot: BotServers, events: queue.Queue[tuple[str, Any]]) -> socketio.Client:
-    """A socket.io client that puts what it receives on ``events``.
-
-    python-socketio's client fails on the websocket transport with the aiohttp that
-    Rasa 3.6 pins (see ../shared/domain/channels.md); browsers are unaffected.
-    """
-    client = socketio.Client()
-    client.on("session_confirm", lambda data: events.put(("session_confirm", data)))
-    client.on("bot_uttered", lambda data: events.put(("bot_uttered", data)))
-    client.connect(bot.url, transports=["polling"], socketio_path="/socket.io",
-                   headers={"Origin": bot.site_url})
-    return client
+    return socket_client(bot.url, bot.site_url, events)
 
 
 def test_a_session_survives_a_new_connection(bot: BotServers) -> None:
@@ -63,7 +54,7 @@ def test_a_session_survives_a_new_connection(bot: BotServers) -> None:
         first.emit("user_uttered", {"message": "hallo", "session_id": session_id})
         assert first_events.get(timeout=60)[0] == "bot_uttered"
     finally:
-        first.disconnect()
+        close(first)
     # A page load later: a new socket resumes the same conversation.
     events: queue.Queue[tuple[str, Any]] = queue.Queue()
     second = _client(bot, events)
@@ -74,7 +65,7 @@ def test_a_session_survives_a_new_connection(bot: BotServers) -> None:
         name, data = events.get(timeout=60)
         assert name == "bot_uttered" and data["text"] == FAQ["utter_faq/kosten"][0]["text"]
     finally:
-        second.disconnect()
+        close(second)
     conversation = session_id.split(".")[0]
     users = [e["text"] for e in bot.tracker(conversation)["events"] if e["event"] == "user"]
     assert users == ["hallo", "Wat kost het?"]
@@ -89,4 +80,4 @@ def test_a_malformed_session_id_gets_a_fresh_one(bot: BotServers) -> None:
         assert name == "session_confirm" and session_id != "<script>"
         assert session_id.startswith("web-")
     finally:
-        client.disconnect()
+        close(client)

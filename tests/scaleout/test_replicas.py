@@ -37,6 +37,7 @@ from cyberbot.security.settings import Limits
 from tests.e2e.live_support import OperatorAPI, Visitor
 from tests.e2e.receiver import WebhookReceiver
 from tests.e2e.servers import running_site, wait_until
+from tests.e2e.sockets import close, socket_client
 from tests.harness.cluster import (
     ROOT,
     Cluster,
@@ -254,13 +255,9 @@ def test_the_console_index_follows_the_event_broker(cluster: Cluster) -> None:
 # ----- ids and limits on the production profile -----------------------------------------
 
 
-def socket_client(url: str, events: queue.Queue[tuple[str, Any]]) -> socketio.Client:
-    """A socket.io client (polling: see ../shared/domain/channels.md) from the site's origin."""
-    client = socketio.Client()
-    client.on("session_confirm", lambda data: events.put(("session_confirm", data)))
-    client.on("bot_uttered", lambda data: events.put(("bot_uttered", data)))
-    client.connect(url, transports=["polling"], headers={"Origin": "http://localhost:8080"})
-    return client
+def web_client(url: str, events: queue.Queue[tuple[str, Any]]) -> socketio.Client:
+    """A widget's connection from the site's origin."""
+    return socket_client(url, "http://localhost:8080", events)
 
 
 def test_a_signed_session_id_continues_on_the_other_replica_and_a_forged_one_does_not(
@@ -268,7 +265,7 @@ def test_a_signed_session_id_continues_on_the_other_replica_and_a_forged_one_doe
 ) -> None:
     first, second = cluster.urls
     events: queue.Queue[tuple[str, Any]] = queue.Queue()
-    client = socket_client(first, events)
+    client = web_client(first, events)
     try:
         client.emit("session_request", {"session_id": None})
         name, token = events.get(timeout=30)
@@ -276,10 +273,10 @@ def test_a_signed_session_id_continues_on_the_other_replica_and_a_forged_one_doe
         client.emit("user_uttered", {"message": "hallo", "session_id": token})
         assert events.get(timeout=60)[0] == "bot_uttered"
     finally:
-        client.disconnect()
+        close(client)
     conversation = token.split(".")[0]
     other: queue.Queue[tuple[str, Any]] = queue.Queue()
-    client = socket_client(second, other)
+    client = web_client(second, other)
     try:
         client.emit("session_request", {"session_id": token})
         assert other.get(timeout=30) == ("session_confirm", token)
@@ -292,7 +289,7 @@ def test_a_signed_session_id_continues_on_the_other_replica_and_a_forged_one_doe
         assert name == "session_confirm" and fresh.split(".")[0] not in (
             conversation, forged.split(".")[0])
     finally:
-        client.disconnect()
+        close(client)
     reply = requests.get(f"{first}/conversations/{conversation}/tracker",
                          params={"token": cluster.token}, timeout=60)
     users = [e["text"] for e in reply.json()["events"] if e["event"] == "user"]
