@@ -133,6 +133,8 @@ PHONE_CASES = [
     ("612345678", None, "bad_prefix"),
     ("+06 12345678", None, "bad_prefix"),
     ("O6-12345678", None, "not_a_number"),
+    ("jan.020-1234567@voorbeeld.nl", None, "not_a_number"),
+    ("06 12345678 of jan.02012345678@voorbeeld.nl", "+31612345678", None),
     ("06-1234abcd", None, "not_a_number"),
     ("geen idee", None, "not_a_number"),
     ("📞🙂", None, "not_a_number"),
@@ -155,6 +157,12 @@ def test_check_phone(typed: str, value: str | None, problem: str | None) -> None
         ("ik ben 45 jaar", None),
         ("O6-12345678", None),
         ("", None),
+        # The digits of an e-mail address are no phone number.
+        ("bench.02029833-3-0@pixelwerk.nl", None),
+        ("jan.020-1234567@voorbeeld.nl", None),
+        ("mail naar 0612345678@sms.example.nl", None),
+        ("jan@voorbeeld.nl, 06-12345678", "06-12345678"),
+        ("06 12345678 of jan.0201234567@voorbeeld.nl", "06 12345678"),
     ],
 )
 def test_find_phone(text: str, found: str | None) -> None:

@@ -171,6 +171,21 @@ def test_a_consent_is_tied_to_the_session_that_gave_it() -> None:
     assert slot_events(events)["consent_session"] == "quote_form@1800000000.500000"
 
 
+def test_an_email_address_with_digits_fills_no_phone_number() -> None:
+    """An address such as jan.020-1234567@… holds no phone number: the phone question is
+    still asked (found by make bench, whose e-mail addresses carry a run id)."""
+    consented = {"consent": True, "consent_session": "quote_form@1800000000.000000",
+                 "preferred_insurer": "hiscox", "contact_name": "Jan de Vries",
+                 "company_name": "Pixelwerk"}
+    tracker = make_tracker("jan.020-1234567@pixelwerk.nl", "inform", requested="contact_email",
+                           form="quote_form", slots=consented,
+                           history=session_history(1800000000.0))
+    events, _ = run(ValidateQuoteForm(), tracker)
+    filled = slot_events(events)
+    assert filled["contact_email"] == "jan.020-1234567@pixelwerk.nl"
+    assert filled.get("contact_phone") is None
+
+
 def test_a_consent_for_a_call_back_does_not_cover_a_quote() -> None:
     slots = {**CONSENTED_TO_CALLBACK, "contact_name": "Fatima", "callback_contact": "+3291234567"}
     events, _ = run(ValidateQuoteForm(), make_tracker("/request_quote", "request_quote",

@@ -110,6 +110,8 @@ _TYPO_COM = frozenset({"con", "cmo", "ocm", "cpm", "vom", "xom"})
 # A run of characters that can make up a written phone number; it must start with a
 # digit, optionally after "+" and "(", so that scanning stays linear on long input.
 _PHONE_RUN = re.compile(r"\+?\(?[0-9][0-9\s().\-/]*")
+# A word with an @ in it: the digits of an e-mail address are no phone number.
+_ADDRESS_WORD = re.compile(r"[^\s,;<>()\[\]\"]*@[^\s,;<>()\[\]\"]*")
 # Fewer digits than this is more likely a time, an age or a house number.
 MIN_PHONE_DIGITS = 6
 _NL, _BE = "31", "32"
@@ -262,8 +264,13 @@ class _Run:
 
 
 def _phone_runs(text: str) -> list[_Run]:
+    """The phone-number-like runs of ``text``, except those inside an e-mail address
+    ("jan.020-1234567@voorbeeld.nl" holds no phone number)."""
+    addresses = [match.span() for match in _ADDRESS_WORD.finditer(text)]
     runs = []
     for match in _PHONE_RUN.finditer(text):
+        if any(start <= match.start() < stop for start, stop in addresses):
+            continue
         run = match.group().rstrip(" \t\r\n().-/")
         end = match.start() + len(run)
         before = text[match.start() - 1] if match.start() > 0 else ""
