@@ -45,14 +45,28 @@ class Rule:
     window_seconds: int
 
 
+@dataclass(frozen=True)
+class Hit:
+    """A hit of ``key`` under a limit of ``limit`` per ``window_seconds``."""
+
+    key: str
+    limit: int
+    window_seconds: int
+
+
 class HitStore(Protocol):
     def admit(self, key: str, limit: int, window_seconds: int, now: float) -> bool:
         """Record a hit of ``key`` if fewer than ``limit`` lie in the window; say if it was."""
 
+    def admit_all(self, hits: Sequence[Hit], now: float) -> int | None:
+        """Record ``hits`` in order until one is over its limit: the index of that one
+        (not recorded, nor are those after it), or None when every hit was admitted."""
+
 
 class SQLHitStore:
     """Hits in a table: insert, then count with the new row, in one transaction that
-    holds the key (SQLite's writer lock; an advisory lock on PostgreSQL)."""
+    holds the keys (SQLite's writer lock; advisory locks on PostgreSQL). The hits of one
+    message share that transaction: one commit per message, not one per limit."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -60,24 +74,17 @@ class SQLHitStore:
         ensure_tables(engine)
 
     def admit(self, key: str, limit: int, window_seconds: int, now: float) -> bool:
+        return self.admit_all([Hit(key, limit, window_seconds)], now) is None
+
+    def admit_all(self, hits: Sequence[Hit], now: float) -> int | None:
+        refused = None
         with self.engine.begin() as connection:
-            _lock_key(connection, key)
-            hit = connection.execute(
-                insert(rate_hits).values(key_hash=key, at=now)
-            ).inserted_primary_key[0]
-            connection.execute(
-                delete(rate_hits).where(
-                    rate_hits.c.key_hash == key, rate_hits.c.at <= now - window_seconds
-                )
-            )
-            count = connection.execute(
-                select(func.count()).select_from(rate_hits).where(rate_hits.c.key_hash == key)
-            ).scalar_one()
-            admitted = count <= limit
-            if not admitted:
-                connection.execute(delete(rate_hits).where(rate_hits.c.id == hit))
+            for index, hit in enumerate(hits):
+                if not _admit_in(connection, hit, now):
+                    refused = index
+                    break
         self._sweep(now)
-        return bool(admitted)
+        return refused
 
     def _sweep(self, now: float) -> None:
         """Delete old hits of every key, at most once a minute per process."""
@@ -110,6 +117,33 @@ class RedisHitStore:
             return True
         self.client.zrem(name, member)
         return False
+
+    def admit_all(self, hits: Sequence[Hit], now: float) -> int | None:
+        # One atomic step per key: a hit never depends on another key's count.
+        for index, hit in enumerate(hits):
+            if not self.admit(hit.key, hit.limit, hit.window_seconds, now):
+                return index
+        return None
+
+
+def _admit_in(connection: Connection, hit: Hit, now: float) -> bool:
+    """Record ``hit`` in the open transaction if its window has room; say if it had."""
+    _lock_key(connection, hit.key)
+    row = connection.execute(
+        insert(rate_hits).values(key_hash=hit.key, at=now)
+    ).inserted_primary_key[0]
+    connection.execute(
+        delete(rate_hits).where(
+            rate_hits.c.key_hash == hit.key, rate_hits.c.at <= now - hit.window_seconds
+        )
+    )
+    count = connection.execute(
+        select(func.count()).select_from(rate_hits).where(rate_hits.c.key_hash == hit.key)
+    ).scalar_one()
+    if count <= hit.limit:
+        return True
+    connection.execute(delete(rate_hits).where(rate_hits.c.id == row))
+    return False
 
 
 def _lock_key(connection: Connection, key: str) -> None:
@@ -187,19 +221,22 @@ class AbuseLimits:
         now: float | None,
     ) -> Refusal | None:
         moment = datetime.now(timezone.utc).timestamp() if now is None else now
-        for rule, subject in zip(rules, subjects, strict=True):
-            if rule.limit <= 0 or not subject:
-                continue
-            key = _subject_key(rule.name, subject)
-            if self.store.admit(key, rule.limit, rule.window_seconds, moment):
-                continue
-            # One notice per window: the first refusal is admitted under a limit of one.
-            first = self.store.admit(_subject_key(f"notice:{rule.name}", subject), 1,
-                                     rule.window_seconds, moment)
-            self._count_refusal(rule.name, channel, moment)
-            logger.warning("Refused by the %s limit (channel %s)", rule.name, channel)
-            return Refusal(rule.name, first=first)
-        return None
+        limited = [(rule, subject) for rule, subject in zip(rules, subjects, strict=True)
+                   if rule.limit > 0 and subject]
+        refused = self.store.admit_all(
+            [Hit(_subject_key(rule.name, subject), rule.limit, rule.window_seconds)
+             for rule, subject in limited],
+            moment,
+        )
+        if refused is None:
+            return None
+        rule, subject = limited[refused]
+        # One notice per window: the first refusal is admitted under a limit of one.
+        first = self.store.admit(_subject_key(f"notice:{rule.name}", subject), 1,
+                                 rule.window_seconds, moment)
+        self._count_refusal(rule.name, channel, moment)
+        logger.warning("Refused by the %s limit (channel %s)", rule.name, channel)
+        return Refusal(rule.name, first=first)
 
     def _count_refusal(self, rule: str, channel: str, moment: float) -> None:
         day = datetime.fromtimestamp(moment, timezone.utc).date()

@@ -9,11 +9,12 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import create_engine, event, func, select
 from sqlalchemy.engine import Engine
 
 from cyberbot.security.limits import (
     AbuseLimits,
+    Hit,
     HitStore,
     RedisHitStore,
     SQLHitStore,
@@ -68,6 +69,26 @@ def test_a_burst_across_any_minute_boundary_is_limited(store: HitStore) -> None:
     # Fixed windows would admit twice 3 around a boundary; a sliding one never more than 3.
     admitted = [store.admit("burst", 3, 60, T0 + 59 + second * 0.5) for second in range(6)]
     assert admitted.count(True) == 3
+
+
+def test_hits_are_recorded_in_order_until_one_is_refused(store: HitStore) -> None:
+    assert store.admit_all([Hit("a", 2, 60), Hit("b", 1, 60)], T0) is None
+    # "b" is full: the index of its hit; "c" after it is not recorded.
+    assert store.admit_all([Hit("a", 2, 60), Hit("b", 1, 60), Hit("c", 1, 60)], T0 + 1) == 1
+    assert store.admit("a", 2, 60, T0 + 2) is False  # the second call's hit of "a" counted
+    assert store.admit("c", 1, 60, T0 + 2) is True  # ... but none of "c"
+    assert store.admit_all([], T0 + 3) is None
+
+
+def test_the_hits_of_one_message_share_one_commit(sqlite_engine: Engine) -> None:
+    limits = AbuseLimits(LIMITS, SQLHitStore(sqlite_engine), sqlite_engine)
+    limits.admit_message("socketio", "web-1", "client-a", now=T0)  # and the first sweep
+    commits: list[object] = []
+    event.listen(sqlite_engine, "commit", commits.append)
+    assert limits.admit_message("socketio", "web-1", "client-a", now=T0 + 1) is None
+    assert len(commits) == 1
+    with sqlite_engine.connect() as connection:
+        assert connection.execute(select(func.count()).select_from(rate_hits)).scalar_one() == 4
 
 
 def _parallel(store: HitStore, count: int) -> list[bool]:
