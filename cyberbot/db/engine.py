@@ -44,9 +44,9 @@ def open_engine(url: str) -> Engine:
         "future": True,
         # SQL errors and logs must never show contact details.
         "hide_parameters": True,
-        "pool_pre_ping": True,
     }
     if url.startswith("sqlite"):
+        # No pre-ping: a connection to a local file cannot go stale.
         options["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_SECONDS}
         if _is_sqlite_file(url):
             # SQLAlchemy 1.4 opens a new connection for every transaction on a SQLite
@@ -55,6 +55,9 @@ def open_engine(url: str) -> Engine:
             # Pooled as SQLAlchemy 2.0 does; a connection is used by one thread at a time.
             options["poolclass"] = QueuePool
             options["connect_args"]["check_same_thread"] = False
+    else:
+        # A server may have closed an idle connection (restart, idle timeout).
+        options["pool_pre_ping"] = True
     engine = create_engine(url, **options)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _configure_sqlite_connection)
