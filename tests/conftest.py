@@ -17,6 +17,8 @@ from tests.whatsapp.fake_graph import FakeGraphAPI
 from tests.whatsapp.settings import whatsapp_environment
 
 SERVERS_GROUP = "servers"
+# The session fixture that starts the shared Rasa and action servers.
+SHARED_BOT = "bot"
 
 
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
@@ -24,9 +26,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The tiers a developer can run alone (``pytest -m unit``, ``-m browser``, ...):
     browser and scale-out tests by their folder, unit tests for starting no server.
 
-    Under pytest-xdist (``make test`` runs ``-n 2 --dist loadgroup``) every test that
-    starts servers is in one group, so one worker starts the shared bot once while the
-    other runs the unit tests."""
+    Under pytest-xdist (``make test`` runs ``-n 2 --dist loadgroup``) the tests that
+    start servers run in groups, each group on one worker: every test of the shared bot
+    in one (it starts once), and every other module that starts its own servers (the
+    scale-out cluster, the model gate, the benchmark's smoke run) in a group of its own.
+    xdist hands out the largest groups first, so one worker starts the shared bot while
+    the other runs those modules, then the unit tests."""
     for item in items:
         folder = Path(str(item.fspath)).parent.name
         if folder in ("browser", "scaleout"):
@@ -34,7 +39,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if item.get_closest_marker("e2e") is None and item.get_closest_marker("bench") is None:
             item.add_marker("unit")
         else:
-            item.add_marker(pytest.mark.xdist_group(SERVERS_GROUP))
+            item.add_marker(pytest.mark.xdist_group(server_group(item)))
+
+
+def server_group(item: pytest.Item) -> str:
+    """The xdist group of a test that starts servers: the shared bot's, or its module's."""
+    if SHARED_BOT in getattr(item, "fixturenames", ()):
+        return SERVERS_GROUP
+    return Path(str(item.fspath)).stem
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
