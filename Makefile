@@ -117,8 +117,9 @@ $(NODE_TOOLS): package.json package-lock.json | browser-deps
 	npm ci --no-audit --no-fund
 	@touch $@
 
-# The tests run on the newest model; judging it is for make run. Two pytest workers: one
-# runs every test that starts servers (they share one bot), the other the unit tests.
+# The tests run on the newest model; judging it is for make run. Two pytest workers: the
+# tests of the shared bot on one, the modules with servers of their own on the other, then
+# the unit tests on both (tests/conftest.py names the groups).
 test: GATE = 0
 test: train lint browser-deps $(NODE_TOOLS)
 	node --test widget/tests/
