@@ -512,15 +512,6 @@ def test_forget_handoffs_deletes_only_the_given_conversations(engine: Engine) ->
     assert all_rows(engine) == [("keep", WAITING)]
 
 
-def test_forget_handoffs_without_the_live_tables(tmp_path: Path) -> None:
-    bare = open_engine(f"sqlite:///{tmp_path}/bare.db")
-    try:
-        with bare.begin() as connection:
-            assert forget_handoffs(connection, {"c1"}) == 0
-    finally:
-        bare.dispose()
-
-
 # --- races (one engine per thread, as separate replicas would have) -------------------
 
 

@@ -215,9 +215,10 @@ def test_forgetting_removes_only_the_given_conversations(engine: Engine) -> None
     assert last_inbound(engine, JAN) is None
 
 
-def test_forgetting_without_whatsapp_tables_deletes_nothing(tmp_path: Path) -> None:
+def test_forgetting_on_a_database_the_channel_never_used_migrates_it(tmp_path: Path) -> None:
     engine = open_engine(f"sqlite:///{tmp_path / 'leads.db'}")
     assert forget_conversations(engine, {JAN}) == 0
+    assert last_inbound(engine, JAN) is None  # the tables exist now
     engine.dispose()
 
 

@@ -30,7 +30,6 @@ from sqlalchemy import (
     String,
     Table,
     delete,
-    inspect,
     or_,
     select,
     update,
@@ -39,6 +38,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
 from cyberbot.db.engine import get_engine
+from cyberbot.db.schema import ensure_schema
 from cyberbot.leads.models import UTCDateTime
 
 INBOX_STATUSES = ("pending", "done", "failed")
@@ -257,23 +257,21 @@ def forget_conversations(
 ) -> int:
     """Delete the inbox and window rows of ``conversation_ids``; returns how many.
 
-    Tables that do not exist (the channel never ran on this database) are skipped.
+    An engine's database is brought to the newest migration first; a connection's must be
+    there already (``forget`` migrates before it erases).
     """
     if not conversation_ids:
         return 0
     if isinstance(connection_or_engine, Engine):
+        ensure_schema(connection_or_engine)
         with connection_or_engine.begin() as connection:
             return forget_conversations(connection, conversation_ids)
-    connection = connection_or_engine
-    present = set(inspect(connection).get_table_names())
     ids = sorted(set(conversation_ids))
-    deleted = 0
-    for table in (inbox, conversations):
-        if table.name in present:
-            deleted += connection.execute(
-                delete(table).where(table.c.conversation_id.in_(ids))
-            ).rowcount
-    return int(deleted)
+    return sum(
+        int(connection_or_engine.execute(
+            delete(table).where(table.c.conversation_id.in_(ids))).rowcount)
+        for table in (inbox, conversations)
+    )
 
 
 def _finish(engine: Engine, message_id: str, *, status: str, last_error: str | None) -> None:
