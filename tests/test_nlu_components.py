@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,7 @@ from rasa.engine.storage.resource import Resource
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from cyberbot.nlu.input_screen import InputScreen, foreign_words, is_dutch_word
+from cyberbot.nlu.input_screen import InputScreen, foreign_words, is_dutch_word, stop_words
 from cyberbot.nlu.retrieval_payload import RetrievalPayload
 
 CONTEXT = ExecutionContext(GraphSchema({}), "test")
@@ -53,6 +54,18 @@ def test_lexicon_comes_from_spacy_language_data() -> None:
     # Spoken Flemish and everyday Dutch are not foreign (content/everyday_words.yml).
     assert "da" not in foreign_words()["de"] and "merci" not in foreign_words()["fr"]
     assert "dank" not in foreign_words()["de"] and "morgen" not in foreign_words()["de"]
+
+
+@pytest.mark.parametrize("language", ["nl", "en", "fr", "de"])
+def test_stop_words_are_spacys_own(language: str) -> None:
+    module = importlib.import_module(f"spacy.lang.{language}.stop_words")
+    assert stop_words(language) == frozenset(module.STOP_WORDS)
+    assert len(stop_words(language)) > 100
+
+
+def test_a_language_spacy_does_not_have_is_an_error() -> None:
+    with pytest.raises((ImportError, FileNotFoundError)):
+        stop_words("xx-none")
 
 
 @pytest.mark.parametrize(

@@ -15,13 +15,12 @@ of the training data, collected at training time.
 
 from __future__ import annotations
 
+import importlib.util
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
-import spacy.lang.de.stop_words
-import spacy.lang.en.stop_words
-import spacy.lang.fr.stop_words
-import spacy.lang.nl.stop_words
+import spacy.lang
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
@@ -45,6 +44,22 @@ from cyberbot.nlu.learnt_strings import LearntStringsComponent
 ENTITY_NAME = "input_issue"
 
 
+@lru_cache(maxsize=4)
+def stop_words(language: str) -> frozenset[str]:
+    """spaCy's stop words of ``language``, read from its ``stop_words`` module alone.
+
+    ``import spacy.lang.fr.stop_words`` would first import ``spacy.lang.fr``, which builds
+    French's tokenizer exceptions: 3 s of every Rasa server's start.
+    """
+    path = Path(spacy.lang.__file__).parent / language / "stop_words.py"
+    spec = importlib.util.spec_from_file_location(f"{__name__}.stop_words_{language}", path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"no spaCy stop words for {language!r} at {path}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return frozenset(module.STOP_WORDS)
+
+
 @lru_cache(maxsize=1)
 def _lemma_table() -> Table:
     return load_lookups("nl", ["lemma_lookup"]).get_table("lemma_lookup")
@@ -53,7 +68,7 @@ def _lemma_table() -> Table:
 @lru_cache(maxsize=1)
 def _lemmas_and_stop_words() -> frozenset[str]:
     lemmas = {str(lemma).lower() for lemma in _lemma_table().values()}
-    return frozenset(lemmas | set(spacy.lang.nl.stop_words.STOP_WORDS))
+    return frozenset(lemmas | stop_words("nl"))
 
 
 def is_dutch_word(word: str) -> bool:
@@ -69,12 +84,8 @@ def is_dutch_word(word: str) -> bool:
 def foreign_words() -> dict[str, frozenset[str]]:
     """Stop words of English, French and German that are neither Dutch stop words nor
     words Dutch and Flemish visitors use every day (content/everyday_words.yml)."""
-    dutch = spacy.lang.nl.stop_words.STOP_WORDS
-    sources = {
-        "en": spacy.lang.en.stop_words.STOP_WORDS,
-        "fr": spacy.lang.fr.stop_words.STOP_WORDS,
-        "de": spacy.lang.de.stop_words.STOP_WORDS,
-    }
+    dutch = stop_words("nl")
+    sources = {language: stop_words(language) for language in ("en", "fr", "de")}
     everyday = set(load_content("everyday_words.yml")["not_foreign"])
     return {lang: frozenset(w for w in stop if w not in dutch and w not in everyday)
             for lang, stop in sources.items()}
