@@ -18,7 +18,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 # nothing about these conversations leaves the machine.
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: help install train run shell rollback model-status test lint eval bench bench-dashboard \
+.PHONY: help install train run shell rollback model-status test checks lint eval bench bench-dashboard \
 	clean browser-deps
 
 help:
@@ -117,13 +117,17 @@ $(NODE_TOOLS): package.json package-lock.json | browser-deps
 	npm ci --no-audit --no-fund
 	@touch $@
 
-# The tests run on the newest model; judging it is for make run. Two pytest workers: the
-# tests of the shared bot on one, the modules with servers of their own on the other, then
-# the unit tests on both (tests/conftest.py names the groups).
-test: GATE = 0
-test: train lint browser-deps $(NODE_TOOLS)
+# The checks that need no model; make test runs them while the model trains.
+checks: lint browser-deps $(NODE_TOOLS)
 	node --test widget/tests/
 	$(BIN)/rasa data validate --fail-on-warnings
+
+# The tests run on the newest model; judging it is for make run (GATE=0). Training and
+# the checks share the two cores; each one's output is shown when it is done. Two pytest
+# workers: the tests of the shared bot on one, the modules with servers of their own on
+# the other, then the unit tests on both (tests/conftest.py names the groups).
+test:
+	$(MAKE) --no-print-directory -j2 --output-sync=target GATE=0 train checks
 	$(BIN)/python -m cyberbot.rasa_compat test core --stories tests/test_stories.yml \
 		--fail-on-prediction-errors --out results/test_stories
 	$(BIN)/python -m pytest -n 2 --dist loadgroup --durations=25
