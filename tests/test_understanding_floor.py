@@ -18,6 +18,9 @@ from cyberbot.faq.selection import thresholds
 
 ROOT = Path(__file__).resolve().parents[1]
 HELDOUT = ROOT / "tests" / "nlu_heldout.yml"
+# One pytest worker parses the held-out set once for all three tests (a minute and more);
+# spread over both workers, each would load the model and parse it.
+pytestmark = pytest.mark.xdist_group("understanding_floor")
 
 # Measured on 2 December 2026: label accuracy 0.953, answered wrongly 0.017, the weakest
 # label (faq/preventie) 11 of 14.
