@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from tests.browser.conftest import Site
-from tests.e2e.servers import ROOT, BotServers, wait_until
+from tests.e2e.servers import ROOT, BotServers, user_texts
 
 pytestmark = pytest.mark.e2e
 RESULTS = ROOT / "results"
@@ -110,14 +110,16 @@ def test_advice_with_buttons_then_reload_and_continue(
     choose(page, "Ja", "online")
     choose(page, "Nee", "belangrijkst")
     choose(page, "Risicoscans", COMPARISON)
-    # Every answer of that turn shown: the bot is done, and the widget shows all it sent.
-    wait_until(lambda: bot.tracker(conversation_of(page))["latest_action_name"]
-               == "action_listen", what="the bot to finish its turn")
-    sent = [e for e in bot.tracker(conversation_of(page))["events"] if e["event"] == "bot"]
+    # Every answer of that turn shown: the turn with the comparison is saved, and the
+    # widget shows all the bot sent.
+    tracker = bot.saved_tracker(conversation_of(page),
+                                lambda t: t["slots"].get("recommended_insurers"),
+                                what="the turn with the comparison saved")
+    sent = [e for e in tracker["events"] if e["event"] == "bot"]
     expect(bot_messages(page)).to_have_count(len(sent), timeout=ANSWER_TIMEOUT)
     before = bot_messages(page).count() + user_messages(page).count()
     sender = session_id(page)
-    slots = bot.tracker(conversation_of(page))["slots"]
+    slots = tracker["slots"]
     assert slots["country"] == "be"
     assert slots["sector"] == "bouw" and slots["employees"] == 10
     assert slots["recommended_insurers"][0] == "chubb"  # risk scans are Chubb's strength
@@ -130,9 +132,10 @@ def test_advice_with_buttons_then_reload_and_continue(
     assert bot_messages(page).count() + user_messages(page).count() == before
     assert session_id(page) == sender
     ask(page, "Wat kost een cyberverzekering?", "premie")
-    users = [e["text"] for e in bot.tracker(conversation_of(page))["events"]
-             if e["event"] == "user"]
-    assert users[-1] == "Wat kost een cyberverzekering?" and "Ik wil advies" in users
+    users = user_texts(bot.saved_tracker(
+        conversation_of(page), lambda t: user_texts(t)[-1] == "Wat kost een cyberverzekering?",
+        what="the question after the reload saved"))
+    assert "Ik wil advies" in users
 
 
 def test_html_from_the_visitor_is_shown_as_text_and_never_run(page: Page, site: Site) -> None:

@@ -29,7 +29,7 @@ from tests.harness.cluster import (
 )
 
 __all__ = ["RASA", "ROOT", "BotServers", "free_port", "rest_conversation", "running_site",
-           "stop", "wait_for", "wait_until"]
+           "stop", "user_texts", "wait_for", "wait_until"]
 
 # The process helpers are the ones `make bench` and the scale-out tests use.
 wait_for = wait_until_up
@@ -183,6 +183,23 @@ class BotServers:
         reply.raise_for_status()
         result: dict[str, Any] = reply.json()
         return result
+
+    def saved_tracker(self, conversation_id: str, done: Callable[[dict[str, Any]], Any],
+                      what: str) -> dict[str, Any]:
+        """The tracker once ``done`` holds for it. Over socket.io the bot's answers reach
+        the visitor before Rasa saves the turn (at its end), so a tracker read as soon as
+        they arrive may not have the turn yet; over REST the reply comes after the save."""
+        def saved() -> dict[str, Any] | None:
+            tracker = self.tracker(conversation_id)
+            return tracker if done(tracker) else None
+
+        result: dict[str, Any] = wait_until(saved, what=what)
+        return result
+
+
+def user_texts(tracker: dict[str, Any]) -> list[str]:
+    """The visitor's messages in a tracker, in order."""
+    return [str(event["text"]) for event in tracker["events"] if event["event"] == "user"]
 
 
 def wait_until(condition: Callable[[], Any], timeout: float = 60.0,

@@ -20,6 +20,7 @@ import yaml
 from cyberbot.channels.admission import channel_text
 from cyberbot.servers.action_server import TOKEN_HEADER
 from tests.e2e.servers import ROOT, BotServers, rest_conversation
+from tests.e2e.servers import user_texts as stored_user_texts
 from tests.e2e.sockets import close, socket_client
 
 pytestmark = pytest.mark.e2e
@@ -43,7 +44,13 @@ def replies(events: queue.Queue[tuple[str, Any]], count: int = 1) -> list[str]:
 
 
 def user_texts(bot: BotServers, conversation: str) -> list[str]:
-    return [e["text"] for e in bot.tracker(conversation)["events"] if e["event"] == "user"]
+    return stored_user_texts(bot.tracker(conversation))
+
+
+def saved_user_texts(bot: BotServers, conversation: str) -> list[str]:
+    """The visitor's messages of a socket.io conversation once its first turn is saved."""
+    return stored_user_texts(bot.saved_tracker(
+        conversation, stored_user_texts, what="the socket's turn saved"))
 
 
 @pytest.fixture(scope="module")
@@ -85,8 +92,8 @@ def test_a_socket_naming_a_whatsapp_number_gets_a_conversation_of_its_own(
     finally:
         close(client)
     assert "Els" not in said and "peeters" not in said
+    assert saved_user_texts(bot, token.split(".")[0]) == ["/request_quote"]
     assert bot.tracker(whatsapp_visitor)["events"] == before
-    assert user_texts(bot, token.split(".")[0]) == ["/request_quote"]
 
 
 def test_a_message_without_a_session_and_a_foreign_id_starts_a_fresh_conversation(
@@ -101,8 +108,8 @@ def test_a_message_without_a_session_and_a_foreign_id_starts_a_fresh_conversatio
         replies(events)
     finally:
         close(client)
+    assert saved_user_texts(bot, token.split(".")[0]) == ["hallo"]
     assert "hallo" not in user_texts(bot, whatsapp_visitor)
-    assert user_texts(bot, token.split(".")[0]) == ["hallo"]
 
 
 def test_a_forged_token_is_not_accepted(bot: BotServers) -> None:

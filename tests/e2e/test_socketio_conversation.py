@@ -10,7 +10,7 @@ import pytest
 import socketio
 
 from cyberbot.training_data import default_variation, faq_responses
-from tests.e2e.servers import BotServers
+from tests.e2e.servers import BotServers, user_texts
 from tests.e2e.sockets import close, socket_client
 
 pytestmark = pytest.mark.e2e
@@ -67,8 +67,9 @@ def test_a_session_survives_a_new_connection(bot: BotServers) -> None:
     finally:
         close(second)
     conversation = session_id.split(".")[0]
-    users = [e["text"] for e in bot.tracker(conversation)["events"] if e["event"] == "user"]
-    assert users == ["hallo", "Wat kost het?"]
+    tracker = bot.saved_tracker(conversation, lambda t: len(user_texts(t)) >= 2,
+                                what="the second turn saved")
+    assert user_texts(tracker) == ["hallo", "Wat kost het?"]
 
 
 def test_a_malformed_session_id_gets_a_fresh_one(bot: BotServers) -> None:
