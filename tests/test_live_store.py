@@ -52,6 +52,7 @@ from cyberbot.live.store import (
     request_handoff,
     seen,
     set_availability,
+    undo_claim,
     withdraw_expired,
 )
 from tests.postgres_support import fresh_postgres_database
@@ -257,6 +258,22 @@ def test_an_admin_takes_an_active_handoff_over(engine: Engine) -> None:
         ADMIN.id, ADMIN.email, ADMIN.name)
     assert error_of(lambda: held(engine, "c1", EVA)).code == "held_by_another_operator"
     assert held(engine, "c1", ADMIN) == after
+
+
+def test_an_unannounced_claim_is_undone_to_what_it_was(engine: Engine) -> None:
+    waiting, _ = request_handoff(engine, "c1", "socketio", NOW)
+    before, _ = claim(engine, "c1", EVA, at(10))
+    undo_claim(engine, before, EVA)
+    assert open_handoff(engine, "c1") == waiting and not is_paused(engine, "c1")
+
+    # An admin's failed takeover gives the conversation back to Eva, as it was.
+    _, eva_holds = claim(engine, "c1", EVA, at(20))
+    before, _ = claim(engine, "c1", ADMIN, at(30))
+    undo_claim(engine, before, ADMIN)
+    assert open_handoff(engine, "c1") == eva_holds
+    # Only the claimer's own claim is undone.
+    undo_claim(engine, waiting, BRAM)
+    assert open_handoff(engine, "c1") == eva_holds
 
 
 def test_an_admin_claims_a_waiting_handoff_like_anyone(engine: Engine) -> None:

@@ -36,6 +36,7 @@ from cyberbot.live.store import (
     release_abandoned,
     seen,
     set_availability,
+    undo_claim,
     withdraw_expired,
 )
 
@@ -115,13 +116,19 @@ class LiveChat:
                                                 operator, _now())
         if before == after:
             return after
+        try:
+            await self._deliver(after, [bot_event(live_text("claimed", name=operator.name),
+                                                  operator=_author(operator)),
+                                        slot_event(HANDOFF_SLOT, ACTIVE)])
+        except BridgeError:
+            # Claimed but not announced: claiming again would change nothing and so never
+            # tell the visitor, and the bot would stay silent for them meanwhile.
+            await asyncio.to_thread(undo_claim, self.engine, before, operator)
+            raise
         taken_over = before.status == ACTIVE
         await asyncio.to_thread(
             record, self.engine, operator.email, "handoff_claimed", conversation_id,
             f"overgenomen van {before.operator_email}" if taken_over else None)
-        await self._deliver(after, [bot_event(live_text("claimed", name=operator.name),
-                                              operator=_author(operator)),
-                                    slot_event(HANDOFF_SLOT, ACTIVE)])
         return after
 
     async def send(self, account: Operator, conversation_id: str, text: Any) -> Handoff:

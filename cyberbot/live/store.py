@@ -271,6 +271,21 @@ def claim(engine: Engine, conversation_id: str, operator: LiveOperator,
         return before, after
 
 
+def undo_claim(engine: Engine, before: Handoff, operator: LiveOperator) -> None:
+    """Put the hand-off back as ``before`` while ``operator`` still holds it from their
+    claim: the visitor was not told, so a new claim must tell them."""
+    with engine.begin() as connection:
+        connection.execute(
+            update(handoffs).where(
+                handoffs.c.conversation_id == before.conversation_id,
+                handoffs.c.status == ACTIVE,
+                handoffs.c.operator_id == operator.id,
+            ).values(status=before.status, claimed_at=before.claimed_at,
+                     operator_id=before.operator_id, operator_email=before.operator_email,
+                     operator_name=before.operator_name)
+        )
+
+
 def held(engine: Engine, conversation_id: str, operator: LiveOperator) -> Handoff:
     """The conversation's active hand-off when ``operator`` holds it; else an error."""
     with engine.connect() as connection:

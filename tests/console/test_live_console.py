@@ -157,6 +157,13 @@ def test_an_unreachable_rasa_is_a_clear_502(console: Console, bridge: RecordingB
     bridge.fail = True
     refused = call(console, "post", "/handoffs/web-down/claim", console.token(EVA))
     assert refused.status == 502 and refused.json["error"] == "rasa_unreachable"
+    # Not claimed: the visitor was not told, and trying again tells them.
+    listed = call(console, "get", "/handoffs", console.token(EVA)).json["items"]
+    assert [(i["status"], i["operator"]) for i in listed] == [("waiting", None)]
+    bridge.fail = False
+    claimed = call(console, "post", "/handoffs/web-down/claim", console.token(EVA))
+    assert claimed.status == 200 and claimed.json["status"] == "active"
+    assert bridge.sent[-1][2][0]["text"] == live_text("claimed", name="Eva")
 
 
 def test_the_api_refuses_bad_availability_and_strangers(console: Console) -> None:
