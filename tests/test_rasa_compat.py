@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 from unittest.mock import AsyncMock
@@ -30,6 +31,7 @@ from rasa.utils.tensorflow.models import RasaModel
 from cyberbot import rasa_compat
 from cyberbot.rasa_compat.action_validation import validate_action_result
 from cyberbot.rasa_compat.model_loading import load_for_prediction
+from tests.rasa_patches import patches_undone
 
 GOOD: list[dict[str, Any]] = [
     {"events": [], "responses": []},
@@ -54,12 +56,11 @@ def rasa_accepts(result: Any) -> bool:
 
 
 @pytest.fixture()
-def installed(monkeypatch: pytest.MonkeyPatch) -> None:
+def installed() -> Iterator[None]:
     """The patches applied as at the server's start-up, undone after the test."""
-    monkeypatch.setattr(RemoteAction, "_validate_action_result",
-                        RemoteAction._validate_action_result)
-    monkeypatch.setattr(RasaModel, "load", RasaModel.__dict__["load"])
-    rasa_compat.install()
+    with patches_undone():
+        rasa_compat.install()
+        yield
 
 
 def test_every_rasa_name_the_project_relies_on_is_still_there() -> None:

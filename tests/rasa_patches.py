@@ -1,0 +1,21 @@
+"""Rasa as shipped around code that installs the project's patches in a test process."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from rasa.core.actions.action import RemoteAction
+from rasa.utils.tensorflow.models import RasaModel
+
+
+@contextmanager
+def patches_undone() -> Iterator[pytest.MonkeyPatch]:
+    """Whatever ``cyberbot.rasa_compat.install`` patches inside is put back on leaving,
+    so later tests of the same pytest worker see Rasa's own methods."""
+    with pytest.MonkeyPatch.context() as patches:
+        patches.setattr(RemoteAction, "_validate_action_result",
+                        RemoteAction._validate_action_result)
+        patches.setattr(RasaModel, "load", RasaModel.__dict__["load"])
+        yield patches
