@@ -29,7 +29,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     Under pytest-xdist (``make test`` runs ``-n 2 --dist loadgroup``) the tests that
     start servers run in groups, each group on one worker: every test of the shared bot
     in one (it starts once), and every other module that starts its own servers (the
-    scale-out cluster, the model gate, the benchmark's smoke run) in a group of its own.
+    scale-out cluster, the model gate, the dashboard's browser tests, the benchmark's
+    smoke run) in a group of its own.
     xdist hands out the largest groups first, so one worker starts the shared bot while
     the other runs those modules, then the unit tests."""
     for item in items:

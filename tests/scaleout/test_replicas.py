@@ -36,7 +36,7 @@ from cyberbot.live.config import live_text
 from cyberbot.security.settings import Limits
 from tests.e2e.live_support import OperatorAPI, Visitor
 from tests.e2e.receiver import WebhookReceiver
-from tests.e2e.servers import running_site, wait_until
+from tests.e2e.servers import running_site, user_texts, wait_until
 from tests.e2e.sockets import close, socket_client
 from tests.harness.cluster import (
     ROOT,
@@ -294,7 +294,7 @@ def test_a_signed_session_id_continues_on_the_other_replica_and_a_forged_one_doe
     def users() -> list[str]:
         reply = requests.get(f"{first}/conversations/{conversation}/tracker",
                              params={"token": cluster.token}, timeout=60)
-        return [e["text"] for e in reply.json()["events"] if e["event"] == "user"]
+        return user_texts(reply.json())
 
     # The bot's answer is emitted before the replica saves the conversation (Rasa saves
     # it when the turn is over; the lock store keeps the next message of the conversation
