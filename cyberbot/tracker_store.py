@@ -13,10 +13,11 @@ Measured on this project (in-process, 2 cores): without it a message took 27 ms 
   only the last ``keep_turns`` user turns, preceded by a snapshot of the state before
   them: the slot values and the active form.
 
-The tracker is read in pieces: the session start, the events that set slots or forms
-before the kept turns, and the kept turns, so that reading costs little more for turn 100
-than for turn 5. A session with events that undo earlier ones (rewind, undo) before the
-kept turns is read whole, as Rasa reads it.
+A session of at most ``keep_turns`` user messages, as most are, is read whole in one
+query. A longer one is read in pieces: the kept turns, then the session start and the
+events that set slots or forms before them, so that reading costs little more for turn
+100 than for turn 5. A session with events that undo earlier ones (rewind, undo) before
+the kept turns is read whole. The SQL is in ``cyberbot.tracker_queries``.
 
 Nothing is removed from the database: the full conversation stays in the store (Rasa's
 HTTP API, the operator console and ``cyberbot forget`` read all of it), and new events
@@ -30,7 +31,7 @@ from __future__ import annotations
 import itertools
 import json
 from collections.abc import Iterable, Iterator, Sequence
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 from rasa.core.tracker_store import SQLTrackerStore
@@ -46,6 +47,8 @@ from rasa.shared.core.events import (
 from rasa.shared.core.slots import Slot
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.utils.common import all_subclasses
+
+from cyberbot.tracker_queries import SENDER, SessionQueries
 
 DEFAULT_KEEP_TURNS = 10
 # Events before the kept turns that shape the state the kept turns start from. The other
@@ -77,6 +80,11 @@ def deserialise(serialised: Iterable[dict[str, Any]]) -> list[Event]:
         if event is not None:
             events.append(event)
     return events
+
+
+def _events(rows: Iterable[Any]) -> list[Event]:
+    """The events of rows with a ``data`` column (the stored JSON)."""
+    return deserialise(json.loads(row.data) for row in rows)
 
 
 def compacted_tracker(
@@ -132,58 +140,61 @@ class CompactingSQLTrackerStore(SQLTrackerStore):
         super().__init__(*args, **kwargs)
         self.keep_turns = int(keep_turns)
 
+    @cached_property
+    def _queries(self) -> SessionQueries:
+        return SessionQueries.build(self.SQLEvent.__table__, self.keep_turns, STATE_TYPES,
+                                    REVERTING_TYPES)
+
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
         if self.domain is None:
             return None
         slots = list(self.domain.slots)
         with self.session_scope() as session:
-            pieces = self._pieces(session, sender_id)
-            if pieces is None:
-                rows = self._event_query(
-                    session, sender_id, fetch_events_from_all_sessions=False
-                ).all()
-                if not rows:
-                    return None
-                events = deserialise(json.loads(row.data) for row in rows)
-                tracker = compacted_tracker(events, self.keep_turns, sender_id, slots)
+            recent = session.execute(self._queries.recent, {SENDER: sender_id}).all()
+            if not recent:
+                return None
+            if recent[0].users <= self.keep_turns or self.keep_turns < 1:
+                # The whole session: most conversations are this short.
+                tracker = DialogueStateTracker.from_events(sender_id, _events(recent), slots)
             else:
-                prologue, head, tail = (
-                    deserialise(json.loads(row.data) for row in rows) for rows in pieces
-                )
-                tracker = assemble(sender_id, slots, prologue, head, tail)
+                pieces = self._pieces(session, sender_id, recent)
+                if pieces is None:
+                    rows = session.execute(self._queries.session, {SENDER: sender_id}).all()
+                    tracker = compacted_tracker(_events(rows), self.keep_turns, sender_id,
+                                                slots)
+                else:
+                    prologue, head, tail = (_events(rows) for rows in pieces)
+                    tracker = assemble(sender_id, slots, prologue, head, tail)
         setattr(tracker, _KNOWN, len(tracker.events))
         return tracker
 
-    def _pieces(self, session: Any, sender_id: str) -> tuple[list, list, list] | None:
+    def _pieces(
+        self, session: Any, sender_id: str, recent: Sequence[Any]
+    ) -> tuple[list, list, list] | None:
         """The session start, the state events before the kept turns, and the kept turns
-        (from the action_listen before the first of them); None to read it all."""
-        event = self.SQLEvent
-        query = self._event_query(session, sender_id, fetch_events_from_all_sessions=False)
-        users = query.filter(event.type_name == "user").order_by(None)
-        first = users.order_by(event.id).limit(1).first()
-        kept = users.order_by(event.id.desc()).offset(self.keep_turns - 1).limit(1).first()
-        if self.keep_turns < 1 or first is None or kept is None or kept.id == first.id:
+        (from the action_listen before the first of them); None to read it all.
+
+        ``recent``: the session's events from the user message before the kept turns on."""
+        users = [index for index, row in enumerate(recent) if row.type_name == "user"]
+        kept = users[1]  # the first kept user message
+        listen = recent[kept - 1]
+        if listen.type_name == "action" and listen.action_name == ACTION_LISTEN_NAME:
+            kept -= 1
+        tail = list(recent[kept:])
+        before = session.execute(self._queries.before_start,
+                                 {SENDER: sender_id, "start": tail[0].id}).all()
+        if any(row.type_name in REVERTING_TYPES for row in before):
             return None
-        before_kept = query.filter(event.id < kept.id)
-        if before_kept.filter(event.type_name.in_(REVERTING_TYPES)).first() is not None:
-            return None
-        listen = before_kept.order_by(None).order_by(event.id.desc()).limit(1).first()
-        start = kept.id
-        if listen is not None and listen.type_name == "action" and listen.action_name == (
-            ACTION_LISTEN_NAME
-        ):
-            start = listen.id
-        prologue = query.filter(event.id < first.id).all()
-        head = query.filter(
-            event.id >= first.id, event.id < start, event.type_name.in_(STATE_TYPES)
-        ).all()
+        first_user = before[0].first_user if before else tail[0].id
+        prologue = [row for row in before if row.id < first_user]
+        head = [row for row in before if row.id >= first_user]
         loops = [row.id for row in head if row.type_name == "active_loop"]
         if loops:
             # The message that started the latest form: its trigger message.
-            trigger = users.filter(event.id < loops[-1]).order_by(event.id.desc()).first()
+            trigger = session.execute(self._queries.trigger,
+                                      {SENDER: sender_id, "before": loops[-1]}).first()
             if trigger is not None:
                 head = sorted([*head, trigger], key=lambda row: row.id)
-        tail = query.filter(event.id >= start).all()
         return prologue, head, tail
 
     async def stream_events(self, tracker: DialogueStateTracker) -> None:

@@ -4,6 +4,8 @@ keeps every event, and nothing is stored twice."""
 from __future__ import annotations
 
 import asyncio
+import json
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +24,10 @@ from rasa.shared.core.events import (
     deserialise_events,
 )
 from rasa.shared.core.trackers import DialogueStateTracker
+from sqlalchemy.engine import make_url
 
 from cyberbot.tracker_store import CompactingSQLTrackerStore, compacted_tracker, deserialise
+from tests.postgres_support import fresh_postgres_database
 
 ROOT = Path(__file__).resolve().parents[1]
 DOMAIN = Domain.load(str(ROOT / "domain.yml"))
@@ -126,10 +130,36 @@ def test_an_unknown_conversation_is_none(tmp_path: Path) -> None:
     assert asyncio.run(store(tmp_path).retrieve("nobody")) is None
 
 
-def saved_and_read(tmp_path: Path, events: list[Event], keep_turns: int) -> DialogueStateTracker:
-    tracker_store = CompactingSQLTrackerStore(domain=DOMAIN, dialect="sqlite",
-                                              db=str(tmp_path / "pieces.db"),
-                                              keep_turns=keep_turns)
+StoreMaker = Callable[[int], CompactingSQLTrackerStore]
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def make_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StoreMaker]:
+    """Stores with a given ``keep_turns`` on one database: a SQLite file, or a fresh
+    PostgreSQL database (the production profile's; its SQL differs)."""
+    if request.param == "sqlite":
+        yield lambda keep_turns: CompactingSQLTrackerStore(
+            domain=DOMAIN, dialect="sqlite", db=str(tmp_path / "tracker.db"),
+            keep_turns=keep_turns)
+        return
+    with fresh_postgres_database() as url:
+        address = make_url(url)
+        made: list[CompactingSQLTrackerStore] = []
+
+        def on_postgres(keep_turns: int) -> CompactingSQLTrackerStore:
+            made.append(CompactingSQLTrackerStore(
+                domain=DOMAIN, dialect="postgresql", host=address.host, port=address.port,
+                db=address.database, username=address.username, keep_turns=keep_turns))
+            return made[-1]
+
+        yield on_postgres
+        for each in made:  # let the database be dropped
+            each.engine.dispose()
+
+
+def saved_and_read(make_store: StoreMaker, events: list[Event],
+                   keep_turns: int) -> DialogueStateTracker:
+    tracker_store = make_store(keep_turns)
 
     async def scenario() -> DialogueStateTracker | None:
         await tracker_store.save(tracker_of(events))
@@ -142,10 +172,10 @@ def saved_and_read(tmp_path: Path, events: list[Event], keep_turns: int) -> Dial
 
 @pytest.mark.parametrize("keep_turns", [4, 10, 40])
 def test_reading_in_pieces_gives_the_same_tracker_as_reading_it_all(
-    tmp_path: Path, keep_turns: int
+    make_store: StoreMaker, keep_turns: int
 ) -> None:
     events = long_conversation()
-    read = saved_and_read(tmp_path, events, keep_turns)
+    read = saved_and_read(make_store, events, keep_turns)
     expected = compacted_tracker(events, keep_turns, "conv", DOMAIN.slots)
     full = tracker_of(events)
     assert read.current_slot_values() == full.current_slot_values()
@@ -160,11 +190,77 @@ def test_reading_in_pieces_gives_the_same_tracker_as_reading_it_all(
     assert said(read) == said(expected)
 
 
-def test_a_session_with_undone_events_is_read_whole(tmp_path: Path) -> None:
+def test_a_session_with_undone_events_is_read_whole(make_store: StoreMaker) -> None:
     events = long_conversation()
     rewind = events.index(next(e for e in events if isinstance(e, UserUttered)
                                and e.text == "vraag 3"))
     events[rewind + 1 : rewind + 1] = [UserUtteranceReverted()]
-    read = saved_and_read(tmp_path, events, 4)
+    read = saved_and_read(make_store, events, 4)
     assert read.current_slot_values() == tracker_of(events).current_slot_values()
     assert read.past_states(DOMAIN)[-5:] == tracker_of(events).past_states(DOMAIN)[-5:]
+
+
+def two_sessions(faq_turns: int) -> list[Event]:
+    """An earlier session with a form and a slot, then a new session of ``faq_turns``."""
+    events = long_conversation(faq_turns=3)
+    events += [ActionExecuted("action_session_start"), SessionStarted(),
+               SlotSet("sector", "detailhandel"), ActionExecuted("action_listen")]
+    for number in range(faq_turns):
+        events += turn(f"nieuwe vraag {number}", "faq", "Een antwoord.",
+                       ActionExecuted("utter_faq"))
+    for second, event in enumerate(events):  # distinct times: the session starts at one
+        event.timestamp = 1_800_000_000.0 + second
+    return events
+
+
+@pytest.mark.parametrize("faq_turns", [0, 2, 12])
+def test_the_latest_session_is_the_one_rasa_reads(make_store: StoreMaker,
+                                                  faq_turns: int) -> None:
+    """The store's own SQL reads the session Rasa's SQLTrackerStore reads (the events
+    from the latest session start on), of this conversation only."""
+    tracker_store = make_store(4)
+    other = DialogueStateTracker.from_events("other", long_conversation(2), DOMAIN.slots)
+    events = two_sessions(faq_turns)
+
+    async def scenario() -> DialogueStateTracker | None:
+        await tracker_store.save(tracker_of(events))
+        await tracker_store.save(other)
+        return await tracker_store.retrieve("conv")
+
+    read = asyncio.run(scenario())
+    assert read is not None
+    with tracker_store.session_scope() as session:
+        rasa_rows = tracker_store._event_query(session, "conv",
+                                               fetch_events_from_all_sessions=False).all()
+        ours = session.execute(tracker_store._queries.session, {"sender_id": "conv"}).all()
+    assert [row.id for row in ours] == [row.id for row in rasa_rows]
+    session_events = deserialise_events([json.loads(row.data) for row in rasa_rows])
+    assert session_events[0] == SessionStarted()
+    expected = compacted_tracker(session_events, 4, "conv", DOMAIN.slots)
+    assert list(read.events) == list(expected.events)
+    assert read.get_slot("sector") == "detailhandel"
+
+
+def questions_only(count: int) -> list[Event]:
+    return [event for number in range(count)
+            for event in turn(f"vraag {number}", "faq", "Een antwoord.")]
+
+
+@pytest.mark.parametrize("conversation", [long_conversation, lambda: questions_only(9)],
+                         ids=["with-a-form", "questions-only"])
+def test_a_long_conversation_without_a_session_start_is_read_in_pieces(
+    make_store: StoreMaker, conversation: Callable[[], list[Event]]
+) -> None:
+    """Events appended over the HTTP API may start with the user's message: nothing
+    comes before the kept turns then but the state the earlier turns left, if any."""
+    start = ActionExecuted("action_session_start")
+    events = [event for event in conversation()
+              if not isinstance(event, SessionStarted) and event != start]
+    events = events[1:] if not isinstance(events[0], UserUttered) else events
+    assert isinstance(events[0], UserUttered)
+    read = saved_and_read(make_store, events, 4)
+    full = tracker_of(events)
+    assert read.current_slot_values() == full.current_slot_values()
+    assert read.active_loop == full.active_loop
+    assert read.past_states(DOMAIN)[-5:] == full.past_states(DOMAIN)[-5:]
+    assert len(read.events) < len(full.events)
