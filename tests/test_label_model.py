@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pickle
+
 import numpy as np
 import pytest
 
@@ -77,3 +79,18 @@ def test_the_temperature_undoes_overconfidence() -> None:
 def test_softmax_is_stable_for_large_logits() -> None:
     rows = softmax(np.array([[1000.0, 0.0], [-1000.0, -1000.0]]))
     assert np.allclose(rows, [[1.0, 0.0], [0.5, 0.5]])
+
+
+def test_the_logits_are_scikit_learns_and_the_saved_model_carries_no_copy() -> None:
+    texts, labels = training()
+    dense = np.random.default_rng(3).normal(size=(len(texts), 8))
+    model = fit_label_model(texts, labels, dense, SETTINGS)
+    probe = ["wat kost een polis", "goedemorgen", "xyz"]
+    probe_dense = np.random.default_rng(4).normal(size=(len(probe), 8))
+    expected = softmax(model.classifier.decision_function(model._features(probe, probe_dense))
+                       / model.temperature)
+    before = len(pickle.dumps(model))
+    assert np.allclose(model.probabilities(probe, probe_dense), expected, atol=1e-12)
+    assert len(pickle.dumps(model)) == before
+    assert np.allclose(pickle.loads(pickle.dumps(model)).probabilities(probe, probe_dense),
+                       expected, atol=1e-12)
