@@ -46,6 +46,7 @@ from rasa.shared.core.events import (
 )
 from rasa.shared.core.slots import Slot
 from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from rasa.shared.utils.common import all_subclasses
 
 from cyberbot.tracker_queries import SENDER, SessionQueries
@@ -207,15 +208,31 @@ class CompactingSQLTrackerStore(SQLTrackerStore):
             )
 
     async def save(self, tracker: DialogueStateTracker) -> None:
-        await super().save(tracker)
-        if getattr(tracker, _KNOWN, None) is not None:
-            setattr(tracker, _KNOWN, len(tracker.events))
-
-    def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator:
         known = getattr(tracker, _KNOWN, None)
-        if known is None:
-            return super()._additional_events(session, tracker)
-        return _since(tracker, known)
+        if known is None:  # not read by this store: Rasa counts what is stored
+            await super().save(tracker)
+            return
+        await self.stream_events(tracker)
+        rows = [_row(tracker.sender_id, event) for event in _since(tracker, known)]
+        if rows:
+            with self.session_scope() as session:
+                session.execute(self.SQLEvent.__table__.insert(), rows)
+                session.commit()
+        setattr(tracker, _KNOWN, len(tracker.events))
+
+
+def _row(sender_id: str, event: Event) -> dict[str, Any]:
+    """The events table's row of an event, as Rasa's ``SQLTrackerStore.save`` writes it
+    (here in one INSERT for all of a turn's events, not an ORM object each)."""
+    data = event.as_dict()
+    return {
+        "sender_id": sender_id,
+        "type_name": event.type_name,
+        "timestamp": data.get("timestamp"),
+        "intent_name": data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+        "action_name": data.get("name"),
+        "data": json.dumps(data),
+    }
 
 
 def _since(tracker: DialogueStateTracker, known: int) -> Iterator[Event]:

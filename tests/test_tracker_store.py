@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import (
     ActionExecuted,
@@ -24,6 +25,7 @@ from rasa.shared.core.events import (
     deserialise_events,
 )
 from rasa.shared.core.trackers import DialogueStateTracker
+from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 from cyberbot.tracker_store import CompactingSQLTrackerStore, compacted_tracker, deserialise
@@ -264,3 +266,34 @@ def test_a_long_conversation_without_a_session_start_is_read_in_pieces(
     assert read.active_loop == full.active_loop
     assert read.past_states(DOMAIN)[-5:] == full.past_states(DOMAIN)[-5:]
     assert len(read.events) < len(full.events)
+
+
+def test_a_turn_is_stored_in_the_rows_rasa_writes(tmp_path: Path) -> None:
+    """The compacting store writes a turn's events in one INSERT: the same rows as
+    Rasa's own SQLTrackerStore writes for them."""
+    events = long_conversation(faq_turns=2)
+    new_turn = turn("1,2 miljoen", "inform", "Dank u.", ActionExecuted("advice_form"),
+                    SlotSet("revenue", 1_200_000.0))
+    ours = store(tmp_path)
+    rasa = SQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=str(tmp_path / "rasa.db"))
+
+    async def scenario() -> None:
+        for tracker_store in (ours, rasa):
+            await tracker_store.save(tracker_of(events))
+            working = await tracker_store.retrieve("conv")
+            assert working is not None
+            for event in new_turn:
+                working.update(event)
+            await tracker_store.save(working)
+
+    asyncio.run(scenario())
+
+    def rows(tracker_store: SQLTrackerStore) -> list[tuple[Any, ...]]:
+        table = tracker_store.SQLEvent.__table__
+        with tracker_store.session_scope() as session:
+            return [tuple(row) for row in session.execute(
+                select(*(column for column in table.c if column.name != "id"))
+                .order_by(table.c.id))]
+
+    assert rows(ours) == rows(rasa)
+    assert len(rows(ours)) == len(events) + len(new_turn)
