@@ -52,9 +52,10 @@ class SessionQueries:
         recent = (
             sa.select(counted.c.id, counted.c.type_name, counted.c.action_name,
                       counted.c.data, counted.c.users)
-            .where(counted.c.later <= keep_turns + 1)
             .order_by(counted.c.id)
         )
+        if keep_turns >= 1:  # else nothing is compacted: all of it
+            recent = recent.where(counted.c.later <= keep_turns + 1)
 
         # Before the kept turns: everything before the first user message (the session's
         # start), then only the events that shape the state, and any that undo others.

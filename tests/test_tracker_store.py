@@ -172,6 +172,13 @@ def saved_and_read(make_store: StoreMaker, events: list[Event],
     return read
 
 
+def test_keep_turns_zero_reads_the_session_whole(make_store: StoreMaker) -> None:
+    events = timed(long_conversation())
+    session = events[1:]  # from the session start on, as Rasa reads it
+    assert isinstance(session[0], SessionStarted)
+    assert list(saved_and_read(make_store, events, 0).events) == session
+
+
 @pytest.mark.parametrize("keep_turns", [4, 10, 40])
 def test_reading_in_pieces_gives_the_same_tracker_as_reading_it_all(
     make_store: StoreMaker, keep_turns: int
@@ -210,7 +217,12 @@ def two_sessions(faq_turns: int) -> list[Event]:
     for number in range(faq_turns):
         events += turn(f"nieuwe vraag {number}", "faq", "Een antwoord.",
                        ActionExecuted("utter_faq"))
-    for second, event in enumerate(events):  # distinct times: the session starts at one
+    return timed(events)
+
+
+def timed(events: list[Event]) -> list[Event]:
+    """The events a second apart: a session starts at one moment, as in a real one."""
+    for second, event in enumerate(events):
         event.timestamp = 1_800_000_000.0 + second
     return events
 
