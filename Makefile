@@ -138,7 +138,8 @@ eval: train
 # Not a test: about 8 minutes, measuring; the figures land in results/bench.json and .md.
 bench: train
 	$(BIN)/python -m tests.bench
-	$(BIN)/python -m pytest -m bench -s tests/bench/test_speed.py tests/bench/test_paging_100k.py
+	$(BIN)/python -m pytest -m bench -s tests/bench/test_speed.py tests/bench/test_cpu_in_process.py \
+		tests/bench/test_paging_100k.py
 
 # Not a test: the dashboard and the stats API over 100,000 conversations (a few minutes);
 # the figures land in results/dashboard_bench.json and .md.

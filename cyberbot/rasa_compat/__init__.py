@@ -50,7 +50,7 @@ RASA_NAMES: tuple[RasaName, ...] = (
     RasaName("rasa.core.tracker_store", "SQLTrackerStore._stream_new_events",
              "cyberbot/tracker_store.py", "streams only the new events to the broker"),
     RasaName("rasa.core.tracker_store", "SQLTrackerStore.SQLEvent",
-             "cyberbot/tracker_store.py", "the ORM class of the events table"),
+             "cyberbot/tracker_store.py", "the events table, for the store's own SQL"),
     RasaName("rasa.shared.core.events", "Event._from_parameters",
              "cyberbot/tracker_store.py", "builds an event once its class is known",
              ("parameters",)),
