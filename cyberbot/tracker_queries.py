@@ -2,7 +2,7 @@
 
 Each statement is built once per store and executed with the conversation's id, so a
 read costs one round of SQLAlchemy's statement cache instead of building ORM queries
-anew: reading a short conversation took 2.6 ms of CPU with the ORM queries, 0.7 ms
+anew: reading a short conversation took 2.6 ms of CPU with the ORM queries, 0.8 ms
 with these (measured in-process on SQLite).
 
 The session is the one Rasa's ``SQLTrackerStore`` reads: the conversation's events from
