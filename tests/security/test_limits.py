@@ -24,6 +24,7 @@ from cyberbot.security.limits import (
 from cyberbot.security.models import rate_hits
 from cyberbot.security.settings import Limits
 from tests.postgres_support import fresh_postgres_database
+from tests.redis_support import local_redis
 
 T0 = 1_800_000_000.0
 LIMITS = Limits(
@@ -42,13 +43,7 @@ def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
 
 
 def redis_store() -> RedisHitStore:
-    redis = pytest.importorskip("redis")
-    client = redis.Redis(host="127.0.0.1", port=6379, db=1, socket_timeout=3)
-    try:
-        client.ping()
-    except redis.RedisError:
-        pytest.skip("no Redis server on 127.0.0.1:6379")
-    return RedisHitStore(client, f"cyberbot-test-{uuid.uuid4().hex[:8]}")
+    return RedisHitStore(local_redis(), f"cyberbot-test-{uuid.uuid4().hex[:8]}")
 
 
 @pytest.fixture(params=["sqlite", "redis"])
