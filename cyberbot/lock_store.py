@@ -79,20 +79,20 @@ class AtomicRedisLockStore(RedisLockStore):
         self._change(conversation_id, drop_expired)
 
     def finish_serving(self, conversation_id: str, ticket_number: int) -> None:
-        def release(lock: TicketLock | None) -> tuple[TicketLock | None, None]:
-            if lock is not None:
-                lock.remove_ticket_for(ticket_number)
-            return lock, None
-
-        self._change(conversation_id, release)
+        self._change(conversation_id, _release(ticket_number, delete_when_free=False))
 
     def cleanup(self, conversation_id: str, ticket_number: int) -> None:
         """Release the ticket, and delete the lock when nobody waits for it: at once."""
-        def release(lock: TicketLock | None) -> tuple[TicketLock | None, None]:
-            if lock is not None:
-                lock.remove_ticket_for(ticket_number)
-                if not lock.is_someone_waiting():
-                    lock = None
-            return lock, None
+        self._change(conversation_id, _release(ticket_number, delete_when_free=True))
 
-        self._change(conversation_id, release)
+
+def _release(ticket_number: int, delete_when_free: bool) -> Change[None]:
+    """The change that removes a ticket (and the lock, when no ticket is left)."""
+    def release(lock: TicketLock | None) -> tuple[TicketLock | None, None]:
+        if lock is not None:
+            lock.remove_ticket_for(ticket_number)
+            if delete_when_free and not lock.is_someone_waiting():
+                lock = None
+        return lock, None
+
+    return release
