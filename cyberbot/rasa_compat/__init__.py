@@ -14,7 +14,7 @@ import importlib
 import inspect
 from dataclasses import dataclass
 
-from cyberbot.rasa_compat import action_validation, model_loading
+from cyberbot.rasa_compat import action_validation, model_loading, policy_deferral
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,20 @@ RASA_NAMES: tuple[RasaName, ...] = (
              "cyberbot/rasa_compat/model_loading.py",
              "traces the prediction step once before the server answers",
              ("self", "model_data")),
+    RasaName("rasa.engine.loader", "load_predict_graph_runner",
+             "cyberbot/rasa_compat/policy_deferral.py",
+             "creates the prediction graph with TED after the other policies",
+             ("storage_path", "model_archive_path", "model_storage_class",
+              "graph_runner_class")),
+    RasaName("rasa.core.policies.ted_policy", "TEDPolicy.predict_action_probabilities",
+             "cyberbot/rasa_compat/policy_deferral.py",
+             "skipped when another policy's prediction wins anyway (8 ms of CPU each); "
+             "reads TED's only_e2e and fake_features",
+             ("self", "tracker", "domain", "rule_only_data", "precomputations")),
+    RasaName("rasa.core.policies.ensemble", "DefaultPolicyPredictionEnsemble._pick_best_policy",
+             "cyberbot/rasa_compat/policy_deferral.py",
+             "the choice between predictions that the deferral of TED mirrors",
+             ("predictions",)),
     RasaName("rasa.core.tracker_store", "SQLTrackerStore._stream_new_events",
              "cyberbot/tracker_store.py", "streams only the new events to the broker"),
     RasaName("rasa.core.tracker_store", "SQLTrackerStore.SQLEvent",
@@ -87,6 +101,7 @@ def install() -> None:
     """Apply every patch (idempotent)."""
     action_validation.install()
     model_loading.install()
+    policy_deferral.install()
 
 
 def missing_names(names: tuple[RasaName, ...] = RASA_NAMES) -> list[str]:
