@@ -4,7 +4,6 @@ graph on every state of the project's stories, rules and test stories."""
 
 from __future__ import annotations
 
-import tempfile
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -165,15 +164,14 @@ class Runners:
 
 
 @pytest.fixture(scope="module")
-def runners() -> Iterator[Runners]:
+def runners(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runners]:
     try:
         model = heldout.latest_model(ROOT / "models")
     except FileNotFoundError:
         pytest.fail("no trained model: `make test` trains one before the tests run")
     with patches_undone():
         policy_deferral.install()
-        with tempfile.TemporaryDirectory() as folder:
-            yield Runners(Path(folder), model)
+        yield Runners(tmp_path_factory.mktemp("model"), model)
 
 
 def every_state(domain: Domain) -> Iterator[DialogueStateTracker]:

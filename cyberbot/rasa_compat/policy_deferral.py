@@ -94,8 +94,7 @@ def predict_unless_decided(
     **kwargs: Any,
 ) -> PolicyPrediction:
     """``TEDPolicy.predict_action_probabilities``, skipped when it cannot win."""
-    decided = [kwargs.pop(name) for name in [name for name in kwargs
-                                             if name.startswith(DECIDED_BY)]]
+    decided = [kwargs.pop(name) for name in list(kwargs) if name.startswith(DECIDED_BY)]
     predictions = [value for value in decided if isinstance(value, PolicyPrediction)]
     if predictions and cannot_win(self, predictions, tracker):
         return PolicyPrediction([0.0] * domain.num_actions, type(self).__name__,
