@@ -7,6 +7,7 @@ from contextlib import contextmanager
 
 import pytest
 from rasa.core.actions.action import RemoteAction
+from rasa.core.policies.memoization import MemoizationPolicy
 from rasa.core.policies.ted_policy import TEDPolicy
 from rasa.engine import loader
 from rasa.utils.tensorflow.models import RasaModel
@@ -20,7 +21,8 @@ def patches_undone() -> Iterator[pytest.MonkeyPatch]:
         patches.setattr(RemoteAction, "_validate_action_result",
                         RemoteAction._validate_action_result)
         patches.setattr(RasaModel, "load", RasaModel.__dict__["load"])
-        patches.setattr(TEDPolicy, "predict_action_probabilities",
-                        TEDPolicy.__dict__["predict_action_probabilities"])
+        for policy in (TEDPolicy, MemoizationPolicy):
+            patches.setattr(policy, "predict_action_probabilities",
+                            policy.__dict__["predict_action_probabilities"])
         patches.setattr(loader, "load_predict_graph_runner", loader.load_predict_graph_runner)
         yield patches

@@ -1,4 +1,5 @@
-"""TED predicts only when its prediction can win (cyberbot/rasa_compat/policy_deferral.py):
+"""TED and the memoization policy predict only when their prediction can win
+(cyberbot/rasa_compat/policy_deferral.py):
 the graph change, the rule, and, with the trained model, the same choice as Rasa's own
 graph on every state of the project's stories, rules and test stories."""
 
@@ -55,31 +56,44 @@ def recipe_schema(*policies: type) -> GraphSchema:
     return GraphSchema(nodes)
 
 
-def test_ted_runs_after_the_other_policies_with_their_predictions_as_inputs() -> None:
+def decided_by(*names: str) -> dict[str, str]:
+    return {f"{DECIDED_BY}{name}": name for name in names}
+
+
+def test_ted_and_memoization_run_after_the_policies_they_can_lose_to() -> None:
     schema = recipe_schema(MemoizationPolicy, RulePolicy, TEDPolicy)
     changed = deferring_schema(schema)
     assert changed.nodes["run_TEDPolicy2"].needs == {
-        **PROVIDERS, f"{DECIDED_BY}run_MemoizationPolicy0": "run_MemoizationPolicy0",
-        f"{DECIDED_BY}run_RulePolicy1": "run_RulePolicy1"}
-    unchanged = [name for name in schema.nodes if name != "run_TEDPolicy2"]
-    assert all(changed.nodes[name] == schema.nodes[name] for name in unchanged)
-    assert schema.nodes["run_TEDPolicy2"].needs == PROVIDERS  # the model's own is kept
+        **PROVIDERS, **decided_by("run_MemoizationPolicy0", "run_RulePolicy1")}
+    assert changed.nodes["run_MemoizationPolicy0"].needs == {
+        **PROVIDERS, **decided_by("run_RulePolicy1")}
+    assert changed.nodes["run_RulePolicy1"] == schema.nodes["run_RulePolicy1"]
+    assert changed.nodes["select_prediction"] == schema.nodes["select_prediction"]
+    # The model's own schema is kept.
+    assert all(node.needs == PROVIDERS for name, node in schema.nodes.items()
+               if name.startswith("run_"))
 
 
-def test_a_graph_without_ted_or_without_other_policies_is_left_alone() -> None:
-    only_rules = recipe_schema(MemoizationPolicy, RulePolicy)
-    assert deferring_schema(only_rules) is only_rules
-    only_ted = recipe_schema(TEDPolicy)
-    assert deferring_schema(only_ted) is only_ted
+def test_a_graph_where_nobody_can_wait_is_left_alone() -> None:
+    for policies in [(RulePolicy,), (TEDPolicy,), (MemoizationPolicy,),
+                     (TEDPolicy, TEDPolicy), (RulePolicy, UnexpecTEDIntentPolicy)]:
+        schema = recipe_schema(*policies)
+        assert deferring_schema(schema) is schema, policies
 
 
-def test_a_ted_subclass_and_two_ted_policies_never_wait_for_each_other() -> None:
+def test_only_exactly_ted_and_memoization_wait_and_never_for_each_other_or_themselves(
+) -> None:
     schema = deferring_schema(recipe_schema(RulePolicy, TEDPolicy, UnexpecTEDIntentPolicy,
-                                            TEDPolicy))
-    assert set(schema.nodes["run_TEDPolicy1"].needs) == {*PROVIDERS,
-                                                        f"{DECIDED_BY}run_RulePolicy0"}
-    assert set(schema.nodes["run_TEDPolicy3"].needs) == {*PROVIDERS,
-                                                        f"{DECIDED_BY}run_RulePolicy0"}
+                                            TEDPolicy, MemoizationPolicy, MemoizationPolicy))
+    everything_but_ted = decided_by("run_RulePolicy0", "run_UnexpecTEDIntentPolicy2",
+                                    "run_MemoizationPolicy4", "run_MemoizationPolicy5")
+    assert schema.nodes["run_TEDPolicy1"].needs == {**PROVIDERS, **everything_but_ted}
+    assert schema.nodes["run_TEDPolicy3"].needs == {**PROVIDERS, **everything_but_ted}
+    for memoization in ("run_MemoizationPolicy4", "run_MemoizationPolicy5"):
+        assert schema.nodes[memoization].needs == {
+            **PROVIDERS, **decided_by("run_RulePolicy0", "run_UnexpecTEDIntentPolicy2")}
+    # RulePolicy is a subclass of MemoizationPolicy, UnexpecTEDIntentPolicy of TEDPolicy.
+    assert schema.nodes["run_RulePolicy0"].needs == PROVIDERS
     assert schema.nodes["run_UnexpecTEDIntentPolicy2"].needs == PROVIDERS
 
 
@@ -127,15 +141,45 @@ def test_ted_still_predicts_where_it_could_win_end_to_end_or_after_a_rejection()
     assert cannot_win(ted(priority=7), rule, listening()) is False
 
 
+def memoization(priority: int = 3) -> MemoizationPolicy:
+    return cast(MemoizationPolicy, SimpleNamespace(priority=priority))
+
+
+@pytest.mark.parametrize(("decided", "expected"), [
+    ([prediction(1.0, 6)], True),                                   # a rule
+    ([prediction(0.3, 6)], False),                                  # the core fallback
+    ([prediction(1.0, 3)], False),                                  # a tie it could win
+    ([prediction(1.0, 2)], False),                                  # UnexpecTED's priority
+    ([prediction(0.5, 2, is_no_user_prediction=True)], True),
+])
+def test_memoization_is_skipped_only_when_another_prediction_wins_whatever_it_predicts(
+    decided: list[PolicyPrediction], expected: bool,
+) -> None:
+    assert cannot_win(memoization(), decided, listening()) is expected
+    rejected = listening()
+    rejected.update(ActionExecutionRejected("utter_greet"))
+    assert cannot_win(memoization(), decided, rejected) is False
+
+
 def test_install_and_undo() -> None:
-    rasa_predict = TEDPolicy.__dict__["predict_action_probabilities"]
+    rasa_predict = {policy: policy.__dict__["predict_action_probabilities"]
+                    for policy in (TEDPolicy, MemoizationPolicy, RulePolicy)}
     rasa_load = loader.load_predict_graph_runner
     with patches_undone():
         policy_deferral.install()
-        assert TEDPolicy.__dict__["predict_action_probabilities"] is (
-            policy_deferral.predict_unless_decided)
+        for policy in (TEDPolicy, MemoizationPolicy):
+            assert policy.__dict__["predict_action_probabilities"] is (
+                policy_deferral.predict_unless_decided)
+        assert RulePolicy.__dict__["predict_action_probabilities"] is rasa_predict[RulePolicy]
         assert loader.load_predict_graph_runner is policy_deferral.load_predict_graph_runner
-    assert TEDPolicy.__dict__["predict_action_probabilities"] is rasa_predict
+        # Each waiting policy falls back on its own class's method of Rasa.
+        assert policy_deferral.rasa_predict(cast(TEDPolicy, object.__new__(TEDPolicy))) is (
+            rasa_predict[TEDPolicy])
+        assert policy_deferral.rasa_predict(
+            cast(MemoizationPolicy, object.__new__(MemoizationPolicy))) is (
+            rasa_predict[MemoizationPolicy])
+    for policy, method in rasa_predict.items():
+        assert policy.__dict__["predict_action_probabilities"] is method
     assert loader.load_predict_graph_runner is rasa_load
 
 
@@ -199,16 +243,18 @@ def summary(prediction: PolicyPrediction) -> dict[str, Any]:
 def test_the_trained_model_chooses_as_rasas_own_graph_in_every_state(
     runners: Runners, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    rasa_predict = policy_deferral._RASA_PREDICT
-    ted_ran = Counter[str]()
+    ran = Counter[tuple[str, str]]()
     graph = ""
 
-    def counting(self: TEDPolicy, *args: Any, **kwargs: Any) -> PolicyPrediction:
-        ted_ran[graph] += 1
-        result: PolicyPrediction = rasa_predict(self, *args, **kwargs)
-        return result
+    def counting(policy: type, method: Any) -> Any:
+        def count(self: Any, *args: Any, **kwargs: Any) -> PolicyPrediction:
+            ran[graph, policy.__name__] += 1
+            result: PolicyPrediction = method(self, *args, **kwargs)
+            return result
+        return count
 
-    monkeypatch.setattr(policy_deferral, "_RASA_PREDICT", counting)
+    for waiting, method in dict(policy_deferral._RASA_PREDICT).items():
+        monkeypatch.setitem(policy_deferral._RASA_PREDICT, waiting, counting(waiting, method))
     winners = Counter[str]()
     states = 0
     for tracker in every_state(runners.domain):
@@ -220,8 +266,10 @@ def test_the_trained_model_chooses_as_rasas_own_graph_in_every_state(
         winners[expected["policy"]] += 1
         states += 1
     assert states > 500
-    # Rasa's own graph ran TED every time; the deferring one only where it could win,
-    # which it did at least once: both paths were compared.
-    assert ted_ran["rasa"] == states
-    assert 0 < ted_ran["deferring"] < states / 2
-    assert winners["TEDPolicy"] > 0, winners
+    # Rasa's own graph ran both policies every time; the deferring one only where they
+    # could win, which each did at least once: both paths were compared.
+    print(f"{states} states; ran: {dict(ran)}; won: {dict(winners)}")
+    for name in ("TEDPolicy", "MemoizationPolicy"):
+        assert ran["rasa", name] == states
+        assert 0 < ran["deferring", name] < states / 2, (name, ran)
+        assert winners[name] > 0, winners

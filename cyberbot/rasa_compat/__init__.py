@@ -57,6 +57,10 @@ RASA_NAMES: tuple[RasaName, ...] = (
              "skipped when another policy's prediction wins anyway (8 ms of CPU each); "
              "reads TED's only_e2e and fake_features",
              ("self", "tracker", "domain", "rule_only_data", "precomputations")),
+    RasaName("rasa.core.policies.memoization", "MemoizationPolicy.predict_action_probabilities",
+             "cyberbot/rasa_compat/policy_deferral.py",
+             "skipped when the rule policy's prediction wins anyway (about 1 ms of CPU each)",
+             ("self", "tracker", "domain", "rule_only_data")),
     RasaName("rasa.core.policies.ensemble", "DefaultPolicyPredictionEnsemble._pick_best_policy",
              "cyberbot/rasa_compat/policy_deferral.py",
              "the choice between predictions that the deferral of TED mirrors",
