@@ -24,6 +24,7 @@ from pathlib import Path
 
 import aio_pika
 import requests
+import yaml
 from aio_pika.exceptions import AMQPError
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -68,13 +69,12 @@ def rasa_server_command(model: str, endpoints: Path, port: int) -> list[str]:
 
 
 def endpoints_file(path: Path, action_url: str, tracker_db: Path) -> Path:
-    """An endpoints file for the default profile: the action server and a SQLite store."""
-    path.write_text(
-        f'action_endpoint:\n  url: "{action_url}"\n  headers:\n'
-        "    X-Cyberbot-Action-Token: ${CYBERBOT_ACTION_TOKEN}\n"
-        "tracker_store:\n  type: cyberbot.tracker_store.CompactingSQLTrackerStore\n"
-        f'  dialect: sqlite\n  db: "{tracker_db}"\n'
-    )
+    """The project's ``endpoints.yml`` (the default profile) with this run's action server
+    and SQLite file."""
+    endpoints = yaml.safe_load((ROOT / "endpoints.yml").read_text())
+    endpoints["action_endpoint"]["url"] = action_url
+    endpoints["tracker_store"]["db"] = str(tracker_db)
+    path.write_text(yaml.safe_dump(endpoints, sort_keys=False))
     return path
 POSTGRES_ADMIN_URL = os.environ.get(
     "CYBERBOT_POSTGRES_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
