@@ -1,11 +1,12 @@
 """``python -m tests.bench``: the load benchmark (``make bench``).
 
-Runs the same load against, one after another: our assistant with 1 replica on SQLite;
-with 2 replicas and 2 action servers on PostgreSQL, Redis and RabbitMQ (the production
-profile); and a bare ``rasa init`` assistant as the reference, which trains while our first
-servers start. One long conversation follows the load on the first profile and on the
-reference. Every process is stopped, and the database and the RabbitMQ queue are dropped,
-also when something fails.
+Runs the same load against our assistant with 1 replica on SQLite; with 2 replicas and 2
+action servers on PostgreSQL, Redis and RabbitMQ (the production profile); and a bare
+``rasa init`` assistant as the reference, which trains while our servers start. All are
+started first; then the profiles take turns, in rounds, so that a machine whose speed
+drifts during the run (a shared host does) weighs on each alike. One long conversation
+follows the load on the first profile and on the reference. Every process is stopped,
+and the database and the RabbitMQ queue are dropped, also when something fails.
 """
 
 from __future__ import annotations
@@ -16,14 +17,14 @@ import signal
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 
 from tests.bench import long_conversation, reference, report
-from tests.bench.load import Plan, run_load
+from tests.bench.load import LoadRun, Plan, run_load
 from tests.bench.reference import ReferenceProject
 from tests.bench.report import BenchResult, CpuUse, ProfileResult
 from tests.bench.scenarios import (
@@ -44,8 +45,8 @@ from tests.harness.cluster import (
 )
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-FULL = {"users": 10, "duration": 60.0, "warmup": 10.0}
-SMOKE = {"users": 2, "duration": 8.0, "warmup": 2.0}
+FULL = {"users": 10, "duration": 60.0, "warmup": 10.0, "rounds": 3}
+SMOKE = {"users": 2, "duration": 8.0, "warmup": 2.0, "rounds": 1}
 PROFILES = (report.ONE_REPLICA, report.TWO_REPLICAS, report.REFERENCE)
 
 
@@ -57,12 +58,13 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     length.add_argument("--conversations", type=int,
                         help="measure this many conversations per profile instead")
     parser.add_argument("--warmup", type=float, help="seconds not measured first (10)")
+    parser.add_argument("--rounds", type=int,
+                        help="rounds the measurement is cut into, the profiles taking turns (3)")
     parser.add_argument("--smoke", action="store_true",
                         help="2 visitors, 8 s; results in results/bench-smoke.json and .md")
     parser.add_argument("--profiles", nargs="+", choices=PROFILES, default=list(PROFILES),
                         metavar="PROFILE",
-                        help=f"measure only these, in this order of {', '.join(PROFILES)} "
-                             "(default: all)")
+                        help=f"measure only these, of {', '.join(PROFILES)} (default: all)")
     return parser.parse_args(argv)
 
 
@@ -73,6 +75,7 @@ def plan_of(args: argparse.Namespace) -> Plan:
         warmup=defaults["warmup"] if args.warmup is None else args.warmup,
         duration=None if args.conversations else (args.duration or defaults["duration"]),
         conversations=args.conversations,
+        rounds=args.rounds or int(defaults["rounds"]),
     )
 
 
@@ -126,37 +129,68 @@ class CpuMeter:
 
 @dataclass(frozen=True)
 class Target:
-    """What the load goes to: the replicas' URLs and the processes serving them."""
+    """What the load goes to: the replicas' URLs and the processes serving them, and what
+    is said to them."""
 
     name: str
     title: str
     urls: list[str]
     pids: dict[str, int]
     setup_seconds: dict[str, float]
+    scenarios: Sequence[Scenario]
+    long_turns: Sequence[Turn] | None  # the long conversation, where it is measured
     # What the REST channel needs: our REST token; the bare reference needs nothing.
     headers: dict[str, str] = field(default_factory=dict)
 
 
-def measure(target: Target, plan: Plan, scenarios: Sequence[Scenario],
-            long_turns: Sequence[Turn] | None) -> ProfileResult:
-    print(f"Measuring {target.title}: {plan.users} visitors", flush=True)
+@dataclass
+class Slices:
+    """A target's measured rounds so far."""
+
+    runs: list[LoadRun] = field(default_factory=list)
+    cpu: list[CpuUse] = field(default_factory=list)
+
+
+def measure_round(target: Target, plan: Plan, round_number: int, slices: Slices) -> None:
+    print(f"Measuring {target.title}, round {round_number + 1} of {plan.rounds}: "
+          f"{plan.users} visitors", flush=True)
     meter = CpuMeter(target.pids)
-    run = run_load(target.urls, scenarios, plan, on_warm=meter.start, headers=target.headers)
-    cpu = meter.stop()
+    slices.runs.append(run_load(target.urls, target.scenarios, plan.slice(round_number),
+                                on_warm=meter.start, headers=target.headers))
+    slices.cpu.append(meter.stop())
+
+
+def result_of(target: Target, slices: Slices) -> ProfileResult:
+    """The target's rounds as one result, with its memory after them and its long
+    conversation."""
+    run = LoadRun.joined(slices.runs)
     memory = {name: resident_memory(pid) for name, pid in target.pids.items()}
     long = None
-    if long_turns is not None:
+    if target.long_turns is not None:
         print(f"Long conversation on {target.title}", flush=True)
-        long = long_conversation.measure(target.urls[0], long_turns, headers=target.headers)
+        long = long_conversation.measure(target.urls[0], target.long_turns,
+                                         headers=target.headers)
     return ProfileResult(
-        name=target.name, title=target.title, summary=run.summary(), cpu=cpu, memory=memory,
+        name=target.name, title=target.title, summary=run.summary(),
+        cpu=CpuUse.total(slices.cpu), memory=memory,
         errors=[f"{s.scenario} turn {s.turn}: {s.error}" for s in run.errors],
         setup_seconds=target.setup_seconds, long_conversation=long,
     )
 
 
+def measure(targets: Sequence[Target], plan: Plan) -> list[ProfileResult]:
+    """Every target, the rounds taking turns: a machine that gets faster or slower during
+    the run weighs on every profile, not on the one measured at the time."""
+    slices = {target.name: Slices() for target in targets}
+    for round_number in range(plan.rounds):
+        for target in targets:
+            measure_round(target, plan, round_number, slices[target.name])
+    return [result_of(target, slices[target.name]) for target in targets]
+
+
 @contextmanager
-def running(cluster: Cluster, name: str, title: str) -> Iterator[Target]:
+def running(cluster: Cluster, name: str, title: str,
+            long_turns: Sequence[Turn] | None) -> Iterator[Target]:
     """The cluster started (and stopped on leaving, also when it did not fully start)."""
     print(f"Starting {title}", flush=True)
     started = time.monotonic()
@@ -167,62 +201,60 @@ def running(cluster: Cluster, name: str, title: str) -> Iterator[Target]:
         if cluster.worker_process is not None:
             pids["worker"] = cluster.worker_process.pid
         yield Target(name, title, cluster.urls, pids, {"start": time.monotonic() - started},
-                     {"Authorization": f"Bearer {cluster.rest_token}"})
+                     OURS, long_turns, {"Authorization": f"Bearer {cluster.rest_token}"})
     finally:
         cluster.stop()
 
 
-def one_replica(workdir: Path, plan: Plan, before_load: Callable[[], object]) -> ProfileResult:
+@contextmanager
+def one_replica(workdir: Path) -> Iterator[Target]:
     cluster = Cluster(workdir / report.ONE_REPLICA)
-    with running(cluster, report.ONE_REPLICA, "1 replica, SQLite") as target:
-        before_load()
-        return measure(target, plan, OURS, LONG_CONVERSATION)
+    with running(cluster, report.ONE_REPLICA, "1 replica, SQLite", LONG_CONVERSATION) as target:
+        yield target
 
 
-def two_replicas(workdir: Path, plan: Plan, before_load: Callable[[], object]) -> ProfileResult:
+@contextmanager
+def two_replicas(workdir: Path) -> Iterator[Target]:
     with postgres_database() as database:
         environment = production_environment(database)
         cluster = Cluster(workdir / report.TWO_REPLICAS, rasa_replicas=2, action_replicas=2,
                           production_env=environment)
         try:
             title = "2 replicas, PostgreSQL + Redis + RabbitMQ"
-            with running(cluster, report.TWO_REPLICAS, title) as target:
-                before_load()
-                return measure(target, plan, OURS, None)
+            with running(cluster, report.TWO_REPLICAS, title, None) as target:
+                yield target
         finally:
             delete_queue(environment)
 
 
-def bare_rasa(project: ReferenceProject, plan: Plan) -> ProfileResult:
+@contextmanager
+def bare_rasa(project: ReferenceProject) -> Iterator[Target]:
     print("Starting the reference", flush=True)
     started = time.monotonic()
     with reference.serve(project) as server:
-        target = Target(report.REFERENCE, "reference: bare rasa init, in memory", [server.url],
-                        {"rasa": server.process.pid},
-                        {"rasa_init": project.init_seconds, "start": time.monotonic() - started})
-        return measure(target, plan, REFERENCE, REFERENCE_LONG_CONVERSATION)
+        yield Target(report.REFERENCE, "reference: bare rasa init, in memory", [server.url],
+                     {"rasa": server.process.pid},
+                     {"rasa_init": project.init_seconds, "start": time.monotonic() - started},
+                     REFERENCE, REFERENCE_LONG_CONVERSATION)
 
 
 def profiles(workdir: Path, plan: Plan, names: Sequence[str]) -> list[ProfileResult]:
-    """The named profiles, measured one after another in the order of ``PROFILES``."""
-    if report.REFERENCE not in names:
-        return _ours(workdir, plan, names, lambda: None)
-    print("Creating and training the reference with `rasa init`, in the background", flush=True)
-    with reference.initialising(workdir / report.REFERENCE) as initialisation:
-        # It trains while our first servers start; our loads wait for it to finish.
-        measured = _ours(workdir, plan, names, initialisation.wait)
-        return [*measured, bare_rasa(initialisation.wait(), plan)]
-
-
-def _ours(workdir: Path, plan: Plan, names: Sequence[str],
-          before_load: Callable[[], object]) -> list[ProfileResult]:
-    """Our profiles among ``names``; ``before_load`` is called before each load is sent."""
-    measured = []
-    if report.ONE_REPLICA in names:
-        measured.append(one_replica(workdir, plan, before_load))
-    if report.TWO_REPLICAS in names:
-        measured.append(two_replicas(workdir, plan, before_load))
-    return measured
+    """The named profiles, all started one after another in the order of ``PROFILES``,
+    then measured taking turns."""
+    starters = {report.ONE_REPLICA: one_replica, report.TWO_REPLICAS: two_replicas}
+    with ExitStack() as stack:
+        initialisation = None
+        if report.REFERENCE in names:
+            print("Creating and training the reference with `rasa init`, in the background",
+                  flush=True)
+            # It trains while our servers start.
+            initialisation = stack.enter_context(
+                reference.initialising(workdir / report.REFERENCE))
+        targets = [stack.enter_context(starters[name](workdir))
+                   for name in PROFILES if name in names and name in starters]
+        if initialisation is not None:
+            targets.append(stack.enter_context(bare_rasa(initialisation.wait())))
+        return measure(targets, plan)
 
 
 def print_logs(workdir: Path) -> None:

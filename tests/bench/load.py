@@ -31,18 +31,34 @@ REQUEST_TIMEOUT = 120.0
 @dataclass(frozen=True)
 class Plan:
     """`users` visitors for `duration` seconds or until `conversations` conversations were
-    started, after `warmup` seconds that are not measured."""
+    started, after `warmup` seconds that are not measured; in `rounds` slices, which the
+    benchmark lets its profiles take turns at."""
 
     users: int
     warmup: float
     duration: float | None = None
     conversations: int | None = None
+    rounds: int = 1
 
     def __post_init__(self) -> None:
         if (self.duration is None) == (self.conversations is None):
             raise ValueError("give either a duration or a number of conversations")
         if self.users < 1:
             raise ValueError("at least one visitor is needed")
+        if self.rounds < 1:
+            raise ValueError("at least one round is needed")
+
+    def slice(self, round_number: int) -> Plan:
+        """The load of one round (the first is 0): an equal share of the measurement,
+        after the whole warm-up in the first round and a share of it in the others (the
+        servers are warm by then; it only lets every visitor get going)."""
+        return Plan(
+            users=self.users,
+            warmup=self.warmup if round_number == 0 else self.warmup / self.rounds,
+            duration=None if self.duration is None else self.duration / self.rounds,
+            conversations=None if self.conversations is None
+            else -(-self.conversations // self.rounds),
+        )
 
 
 @dataclass(frozen=True)
@@ -69,6 +85,12 @@ class LoadRun:
     def summary(self) -> Summary:
         answered = [sample.latency for sample in self.samples if sample.error is None]
         return summarize(answered, len(self.errors), self.seconds)
+
+    @classmethod
+    def joined(cls, runs: Sequence[LoadRun]) -> LoadRun:
+        """The rounds of one profile as one run."""
+        return cls([sample for run in runs for sample in run.samples],
+                   sum(run.seconds for run in runs))
 
 
 async def say(

@@ -39,6 +39,12 @@ class CpuUse:
     def servers(self) -> float:
         return sum(self.processes.values())
 
+    @classmethod
+    def total(cls, uses: list[CpuUse]) -> CpuUse:
+        """The CPU of one profile's rounds together."""
+        return cls({name: sum(use.processes[name] for use in uses) for name in uses[0].processes},
+                   sum(use.client for use in uses), sum(use.others for use in uses))
+
 
 @dataclass(frozen=True)
 class ProfileResult:
@@ -175,6 +181,7 @@ def to_json(result: BenchResult, facts: dict[str, Any]) -> dict[str, Any]:
             "warmup_s": result.plan.warmup,
             "duration_s": result.plan.duration,
             "conversations": result.plan.conversations,
+            "rounds": result.plan.rounds,
         },
         "profiles": profiles,
         "versus_reference": versus,
@@ -192,6 +199,13 @@ def _table(header: list[str], rows: list[list[Any]]) -> list[str]:
     ]
 
 
+def _rounds(rounds: int) -> str:
+    if rounds == 1:
+        return ""
+    return (f", in {rounds} rounds in which the profiles take turns (a machine whose speed "
+            "drifts during the run then weighs on every profile alike)")
+
+
 def markdown(data: dict[str, Any]) -> str:
     facts, load, profiles = data["machine"], data["load"], data["profiles"]
     length = (f"{load['duration_s']:g} s" if load["duration_s"] is not None
@@ -202,7 +216,8 @@ def markdown(data: dict[str, Any]) -> str:
         f"{facts['date']}: {facts['cpu_count']} x {facts['cpu_model']}, "
         f"{facts['memory_total_gib']} GiB, Python {facts['python']}, Rasa {facts['rasa']}. "
         f"{load['users']} simulated visitors per profile without pauses, {length} measured "
-        f"after {load['warmup_s']:g} s of warm-up. CPU: core-seconds per second during the "
+        f"after {load['warmup_s']:g} s of warm-up{_rounds(load['rounds'])}. "
+        "CPU: core-seconds per second during the "
         "measurement, of the profile's own processes, the load generator, and everything "
         "else (PostgreSQL, Redis, RabbitMQ and other jobs on the machine).",
         "",
