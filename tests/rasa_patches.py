@@ -6,10 +6,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
+from rasa.core import run
 from rasa.core.actions.action import RemoteAction
 from rasa.core.policies.memoization import MemoizationPolicy
 from rasa.core.policies.ted_policy import TEDPolicy
 from rasa.engine import loader
+from rasa.utils.endpoints import EndpointConfig
 from rasa.utils.tensorflow.models import RasaModel
 
 
@@ -25,4 +27,6 @@ def patches_undone() -> Iterator[pytest.MonkeyPatch]:
             patches.setattr(policy, "predict_action_probabilities",
                             policy.__dict__["predict_action_probabilities"])
         patches.setattr(loader, "load_predict_graph_runner", loader.load_predict_graph_runner)
+        patches.setattr(EndpointConfig, "session", EndpointConfig.__dict__["session"])
+        patches.setattr(run, "configure_app", run.configure_app)
         yield patches

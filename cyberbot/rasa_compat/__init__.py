@@ -14,7 +14,12 @@ import importlib
 import inspect
 from dataclasses import dataclass
 
-from cyberbot.rasa_compat import action_validation, model_loading, policy_deferral
+from cyberbot.rasa_compat import (
+    action_validation,
+    endpoint_sessions,
+    model_loading,
+    policy_deferral,
+)
 
 
 @dataclass(frozen=True)
@@ -38,6 +43,12 @@ RASA_NAMES: tuple[RasaName, ...] = (
              "cyberbot/rasa_compat/action_validation.py",
              "replaced by a validator built once (40 ms of CPU per custom action)",
              ("self", "result")),
+    RasaName("rasa.utils.endpoints", "EndpointConfig.session",
+             "cyberbot/rasa_compat/endpoint_sessions.py",
+             "hands out a kept session, so action calls reuse their connections "
+             "(called by EndpointConfig.request)", ("self",)),
+    RasaName("rasa.core.run", "configure_app", "cyberbot/rasa_compat/endpoint_sessions.py",
+             "the server's app closes the kept sessions when it stops"),
     RasaName("rasa.utils.tensorflow.models", "RasaModel.load",
              "cyberbot/rasa_compat/model_loading.py",
              "loads TED for prediction without tracing its training step (16 s of start-up)",
@@ -104,6 +115,7 @@ RASA_NAMES: tuple[RasaName, ...] = (
 def install() -> None:
     """Apply every patch (idempotent)."""
     action_validation.install()
+    endpoint_sessions.install()
     model_loading.install()
     policy_deferral.install()
 
