@@ -56,6 +56,8 @@ class ProfileResult:
     errors: list[str]
     setup_seconds: dict[str, float]
     long_conversation: LongConversation | None
+    # CPU ms per message of the profile's processes in each round, in order.
+    cpu_ms_by_round: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -111,6 +113,7 @@ def profile_figures(result: ProfileResult, cores: int) -> dict[str, Any]:
         "p95_ms": _round(summary.p95_ms, 1),
         "p99_ms": _round(summary.p99_ms, 1),
         "cpu_ms_per_message": _round(result.cpu.servers * 1000 / summary.messages),
+        "cpu_ms_per_message_by_round": [_round(value) for value in result.cpu_ms_by_round],
         "cpu_ms_per_message_by_process": {
             name: _round(used * 1000 / summary.messages)
             for name, used in result.cpu.processes.items()},
@@ -238,6 +241,13 @@ def markdown(data: dict[str, Any]) -> str:
             for p in profiles.values()) + ".",
         "",
     ]
+    if any(len(p["cpu_ms_per_message_by_round"]) > 1 for p in profiles.values()):
+        lines += [
+            "CPU ms per message in each round: " + "; ".join(
+                f"{p['title']}: " + ", ".join(str(v) for v in p["cpu_ms_per_message_by_round"])
+                for p in profiles.values()) + ".",
+            "",
+        ]
     if data["versus_reference"]:
         lines += _table(
             ["versus the reference", "p50", "throughput per core", "CPU per message"],

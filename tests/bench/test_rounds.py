@@ -68,4 +68,5 @@ def test_the_profiles_take_turns_round_after_round(monkeypatch: pytest.MonkeyPat
     for result in results:
         assert result.summary.messages == 30 and result.summary.seconds == 30.0
         assert result.cpu.processes == {"rasa": 1.5}
+        assert result.cpu_ms_by_round == (50.0, 50.0, 50.0)  # 0.5 s for 10 messages
     assert [result.name for result in results] == ["a", "b"]
