@@ -175,7 +175,8 @@ def result_of(target: Target, slices: Slices) -> ProfileResult:
         cpu=CpuUse.total(slices.cpu), memory=memory,
         errors=[f"{s.scenario} turn {s.turn}: {s.error}" for s in run.errors],
         setup_seconds=target.setup_seconds, long_conversation=long,
-        cpu_ms_by_round=tuple(use.servers * 1000 / max(len(part.samples), 1)
+        # Per answered message, as the total (``Summary.messages``) counts them.
+        cpu_ms_by_round=tuple(use.servers * 1000 / max(len(part.samples) - len(part.errors), 1)
                               for part, use in zip(slices.runs, slices.cpu, strict=True)),
     )
 

@@ -47,7 +47,8 @@ def test_the_profiles_take_turns_round_after_round(monkeypatch: pytest.MonkeyPat
                   headers: Mapping[str, str] | None = None) -> LoadRun:
         order.append((urls[0], plan.duration))
         on_warm()
-        return LoadRun([Sample("faq", 1, 0.0, 0.05, None)] * 10, plan.duration or 0.0)
+        samples = [Sample("faq", 1, 0.0, 0.05, None)] * 10
+        return LoadRun([*samples, Sample("faq", 2, 0.0, 0.05, "HTTP 500")], plan.duration or 0.0)
 
     class FakeMeter:
         def __init__(self, pids: dict[str, int]) -> None:
@@ -66,7 +67,9 @@ def test_the_profiles_take_turns_round_after_round(monkeypatch: pytest.MonkeyPat
                             Plan(users=2, warmup=1.0, duration=30.0, rounds=3))
     assert order == [("http://a", 10.0), ("http://b", 10.0)] * 3
     for result in results:
-        assert result.summary.messages == 30 and result.summary.seconds == 30.0
+        assert result.summary.messages == 30 and result.summary.errors == 3
+        assert result.summary.seconds == 30.0
         assert result.cpu.processes == {"rasa": 1.5}
-        assert result.cpu_ms_by_round == (50.0, 50.0, 50.0)  # 0.5 s for 10 messages
+        # 0.5 s for 10 answered messages, as the total counts them (not the failed one).
+        assert result.cpu_ms_by_round == (50.0, 50.0, 50.0)
     assert [result.name for result in results] == ["a", "b"]
